@@ -56,8 +56,19 @@ type evaluation struct {
 	content     screen.Set
 	contentDone bool
 
-	hist    []entry
-	histBuf [64]entry
+	// The history entries live in histBuf when they fit, else in histHeap; an
+	// evaluation that points into itself would have to live on the heap.
+	histLen  int
+	histBuf  [64]entry
+	histHeap []entry
+}
+
+// history returns the precomputed history entries.
+func (e *evaluation) history() []entry {
+	if e.histHeap != nil {
+		return e.histHeap
+	}
+	return e.histBuf[:e.histLen]
 }
 
 // entry is one history contact with its local day precomputed.
@@ -98,21 +109,24 @@ func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
 	if !end.IsZero() {
 		e.zoneEnd = end.Unix()
 	}
-	if len(s.History) <= len(e.histBuf) {
-		e.hist = e.histBuf[:0]
+	var hist []entry
+	if n := len(s.History); n > len(e.histBuf) {
+		e.histHeap = make([]entry, n)
+		hist = e.histHeap
 	} else {
-		e.hist = make([]entry, 0, len(s.History))
+		hist = e.histBuf[:n]
 	}
+	e.histLen = len(s.History)
 	for i := range s.History {
 		h := &s.History[i]
-		e.hist = append(e.hist, entry{
+		hist[i] = entry{
 			unix:      h.At.Unix(),
 			day:       e.dayOf(h.At),
 			channel:   h.Channel,
 			result:    h.Result,
 			sameParty: h.Party == a.Party,
 			toDebtor:  h.Party == s.Debtor.ID,
-		})
+		}
 	}
 }
 
@@ -177,8 +191,7 @@ func (e *evaluation) violated(r *rule, t time.Time, day int64, minute int) bool 
 	case kindDebtorUnreachable:
 		return !e.debtorUnreachable(r, t)
 	case kindOnce:
-		for i := range e.hist {
-			h := &e.hist[i]
+		for _, h := range e.history() {
 			if h.sameParty && h.unix < t.Unix() && r.results.matches(uint8(h.result)) {
 				return true
 			}
@@ -230,8 +243,9 @@ func (e *evaluation) contentSet() screen.Set {
 func (e *evaluation) capCount(r *rule, day int64) int {
 	first := day - int64(r.days) + 1
 	n := 0
-	for i := range e.hist {
-		h := &e.hist[i]
+	hist := e.history()
+	for i := range hist {
+		h := &hist[i]
 		if h.day < first || h.day > day || !h.sameParty || !r.channels.matches(uint8(h.channel)) ||
 			!r.results.matches(uint8(h.result)) {
 			continue
@@ -248,8 +262,9 @@ func (e *evaluation) capCount(r *rule, day int64) int {
 // whose blocking period covers day, or -1 if none does.
 func (e *evaluation) lastConversationBlock(r *rule, day int64) int64 {
 	last := int64(-1)
-	for i := range e.hist {
-		h := &e.hist[i]
+	hist := e.history()
+	for i := range hist {
+		h := &hist[i]
 		if h.sameParty && h.result == Connected && r.channels.matches(uint8(h.channel)) &&
 			h.day <= day && day < h.day+int64(r.days) && h.day > last {
 			last = h.day
@@ -262,16 +277,17 @@ func (e *evaluation) lastConversationBlock(r *rule, day int64) int64 {
 // invalid or the last r.attempts attempts to the debtor all failed.
 func (e *evaluation) debtorUnreachable(r *rule, t time.Time) bool {
 	cut := t.Unix()
-	// recent holds the debtor's latest attempts before t, newest first.
-	var recent [maxUnreachableAttempts]*entry
+	hist := e.history()
+	// recent holds the indexes of the debtor's latest attempts before t, newest first.
+	var recent [maxUnreachableAttempts]int
 	n := 0
-	for i := range e.hist {
-		h := &e.hist[i]
+	for i := range hist {
+		h := &hist[i]
 		if !h.toDebtor || h.unix > cut {
 			continue
 		}
 		pos := n
-		for pos > 0 && recent[pos-1].unix < h.unix {
+		for pos > 0 && hist[recent[pos-1]].unix < h.unix {
 			pos--
 		}
 		if pos >= r.attempts {
@@ -281,19 +297,19 @@ func (e *evaluation) debtorUnreachable(r *rule, t time.Time) bool {
 			n++
 		}
 		copy(recent[pos+1:n], recent[pos:n-1])
-		recent[pos] = h
+		recent[pos] = i
 	}
 	if n == 0 {
 		return false
 	}
-	if r.immediate.has(uint8(recent[0].result)) {
+	if r.immediate.has(uint8(hist[recent[0]].result)) {
 		return true
 	}
 	if n < r.attempts {
 		return false
 	}
-	for _, h := range recent[:n] {
-		if !r.failures.has(uint8(h.result)) {
+	for _, i := range recent[:n] {
+		if !r.failures.has(uint8(hist[i].result)) {
 			return false
 		}
 	}
@@ -375,8 +391,8 @@ func (e *evaluation) celVars(t time.Time, day int64, minute int) map[string]any 
 		vars["relation"], vars["consent"], vars["objected"] = e.party.Relation, e.party.Consent, e.party.Objected
 	}
 	var today, week int64
-	for i := range e.hist {
-		if h := &e.hist[i]; h.sameParty {
+	for _, h := range e.history() {
+		if h.sameParty {
 			if h.day == day {
 				today++
 			}

@@ -7,7 +7,6 @@
 package screen
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 )
@@ -90,24 +89,26 @@ func (s Set) Names() []string {
 
 // Screener reports which categories a text triggers. It is safe for concurrent use.
 type Screener struct {
-	terms []term
+	matcher *automaton
 }
 
 type term struct {
-	text     []byte // lower-case
+	text     string
 	category Category
 }
 
 // New builds a screener from a lexicon: for each category, the terms that trigger it.
-// Terms are matched case-insensitively (ASCII) as substrings.
+// Terms are matched as substrings; ASCII letters match in either case.
 func New(lexicon map[Category][]string) *Screener {
-	s := &Screener{}
+	var terms []term
 	for c := Category(0); c < numCategories; c++ {
 		for _, t := range lexicon[c] {
-			s.terms = append(s.terms, term{text: []byte(strings.ToLower(t)), category: c})
+			if t != "" {
+				terms = append(terms, term{text: t, category: c})
+			}
 		}
 	}
-	return s
+	return &Screener{matcher: newAutomaton(terms)}
 }
 
 var defaultScreener = New(interimLexicon)
@@ -117,29 +118,5 @@ func Default() *Screener { return defaultScreener }
 
 // Categories returns the set of categories that text triggers.
 func (s *Screener) Categories(text string) Set {
-	if text == "" {
-		return 0
-	}
-	var buf [512]byte
-	var lower []byte
-	if len(text) <= len(buf) {
-		lower = buf[:len(text)]
-	} else {
-		lower = make([]byte, len(text))
-	}
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower[i] = c
-	}
-	var set Set
-	for i := range s.terms {
-		t := &s.terms[i]
-		if !set.Has(t.category) && bytes.Contains(lower, t.text) {
-			set = set.With(t.category)
-		}
-	}
-	return set
+	return s.matcher.categories(text)
 }
