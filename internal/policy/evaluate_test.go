@@ -462,6 +462,8 @@ func TestUSHoldsAndThirdParties(t *testing.T) {
 		{"us.hold.attorney", []Hold{HoldAttorney}, nil, nil, Attempt{At: now}, []string{"us.hold.attorney"}},
 		{"us.hold.attorney: the attorney may be contacted", []Hold{HoldAttorney}, withContacts, nil,
 			Attempt{Party: "A1", At: now}, nil},
+		{"us.hold.attorney: third parties neither", []Hold{HoldAttorney}, withContacts, nil,
+			Attempt{Party: "P2", At: now, Purpose: Locate}, []string{"us.hold.attorney"}},
 		{"a plan in good standing is not a federal hold", []Hold{HoldPlanActive}, nil, nil, Attempt{At: now}, nil},
 		{"us.third_party.locate_only", nil, withContacts, nil,
 			Attempt{Party: "P2", At: now, Purpose: Collect}, []string{"us.third_party.locate_only"}},
