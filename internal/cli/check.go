@@ -55,7 +55,7 @@ func readInput(stdin io.Reader, file string) ([]byte, error) {
 	if file != "" && file != "-" {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, inputError(err)
+			return nil, inputError(fileError(err))
 		}
 		defer f.Close()
 		r = f

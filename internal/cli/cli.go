@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -88,11 +89,20 @@ func (a *app) registry() (*policy.Registry, *policy.Pack, error) {
 func loadPackFile(reg *policy.Registry, file string) (*policy.Registry, *policy.Pack, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, inputError(err)
+		return nil, nil, inputError(fileError(err))
 	}
 	reg, p, err := reg.WithPack(file, data)
 	if err != nil {
 		return nil, nil, inputError(err)
 	}
 	return reg, p, nil
+}
+
+// fileError quotes the file name in an error so the message stays on one line.
+func fileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %q: %w", pe.Op, pe.Path, pe.Err)
+	}
+	return err
 }

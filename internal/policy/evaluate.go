@@ -192,7 +192,7 @@ func (e *evaluation) violated(r *rule, t time.Time, day int64, minute int) bool 
 		return !e.debtorUnreachable(r, t)
 	case kindOnce:
 		for _, h := range e.history() {
-			if h.sameParty && h.unix < t.Unix() && r.results.matches(uint8(h.result)) {
+			if h.sameParty && h.unix <= t.Unix() && r.results.matches(uint8(h.result)) {
 				return true
 			}
 		}
@@ -259,13 +259,14 @@ func (e *evaluation) capCount(r *rule, day int64) int {
 }
 
 // lastConversationBlock returns the latest day of a conversation with the person
-// whose blocking period covers day, or -1 if none does.
+// whose blocking period covers day, or -1 if none does. A call with no outcome yet
+// counts as a conversation (fail closed).
 func (e *evaluation) lastConversationBlock(r *rule, day int64) int64 {
 	last := int64(-1)
 	hist := e.history()
 	for i := range hist {
 		h := &hist[i]
-		if h.sameParty && h.result == Connected && r.channels.matches(uint8(h.channel)) &&
+		if h.sameParty && (h.result == Connected || h.result == Pending) && r.channels.matches(uint8(h.channel)) &&
 			h.day <= day && day < h.day+int64(r.days) && h.day > last {
 			last = h.day
 		}

@@ -429,6 +429,12 @@ func TestUSPostConversation(t *testing.T) {
 			expectNext(t, d, at(t, ny, "2026-11-08 08:00"))
 		})
 	}
+	t.Run(rule+"/a call with no outcome yet counts as a conversation (fail closed)", func(t *testing.T) {
+		pending := []Contact{{At: at(t, ny, "2026-11-01 10:00"), Party: "D1", Channel: Call, Result: Pending}}
+		d := scenario{pack: "us", tz: ny, history: pending, attempt: Attempt{Channel: Call, At: at(t, ny, "2026-11-01 10:05")}}.run(t)
+		expect(t, d, rule)
+		expectNext(t, d, at(t, ny, "2026-11-08 08:00"))
+	})
 	t.Run(rule+"/DST spring forward: day 8 starts at local midnight", func(t *testing.T) {
 		talk := []Contact{{At: at(t, ny, "2026-03-05 10:00"), Party: "D1", Channel: Call, Result: Connected}}
 		d := scenario{pack: "us", tz: ny, history: talk, attempt: Attempt{At: at(t, ny, "2026-03-11 12:00")}}.run(t)
@@ -471,6 +477,9 @@ func TestUSHoldsAndThirdParties(t *testing.T) {
 			Attempt{Party: "P2", At: now, Purpose: Locate}, nil},
 		{"us.third_party.once: second contact denied", nil, withContacts,
 			[]Contact{{At: at(t, ny, "2026-11-20 10:00"), Party: "P2", Channel: Call, Result: Connected}},
+			Attempt{Party: "P2", At: now, Purpose: Locate}, []string{"us.third_party.once"}},
+		{"us.third_party.once: a pending contact at the same instant counts", nil, withContacts,
+			[]Contact{{At: now, Party: "P2", Channel: Call, Result: Pending}},
 			Attempt{Party: "P2", At: now, Purpose: Locate}, []string{"us.third_party.once"}},
 		{"us.third_party.once: an unanswered call did not use it up", nil, withContacts,
 			[]Contact{{At: at(t, ny, "2026-11-20 10:00"), Party: "P2", Channel: Call, Result: NoAnswer}},

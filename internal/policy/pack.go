@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -161,6 +162,43 @@ func (p *Pack) MaxEmergencyContacts() int {
 		return DefaultMaxEmergencyContacts
 	}
 	return limit
+}
+
+// ContactLimit returns the tightest contact_limit rule as the violation a caller
+// reports when it refuses one more emergency contact, with the limit. ok is false
+// when the pack has no such rule (DefaultMaxEmergencyContacts applies).
+func (p *Pack) ContactLimit() (limit int, v Violation, ok bool) {
+	for i := range p.rules {
+		r := &p.rules[i]
+		if r.kind == kindContactLimit && (!ok || r.max < limit) {
+			limit, v, ok = r.max, Violation{Rule: r.ID, Category: r.Category, Citation: r.Citation, Reason: r.Reason}, true
+		}
+	}
+	if !ok {
+		limit = DefaultMaxEmergencyContacts
+	}
+	return limit, v, ok
+}
+
+// HistoryNeeds says which earlier contacts a caller must put in a Snapshot for the
+// pack's rules to see everything they count: every contact within window before the
+// attempt, the last debtorAttempts contacts with the debtor however old, and, when
+// allNonDebtor is set, every contact ever made with anyone but the debtor.
+func (p *Pack) HistoryNeeds() (window time.Duration, debtorAttempts int, allNonDebtor bool) {
+	days := 7 // the CEL variable attempts_7d
+	for i := range p.rules {
+		r := &p.rules[i]
+		switch r.kind {
+		case kindCap, kindPostConversation:
+			days = max(days, r.days)
+		case kindDebtorUnreachable:
+			debtorAttempts = max(debtorAttempts, r.attempts)
+		case kindOnce:
+			allNonDebtor = true
+		}
+	}
+	// One more day covers the local-day boundary and a DST day of 25 hours.
+	return time.Duration(days+1) * 25 * time.Hour, debtorAttempts, allNonDebtor
 }
 
 // Rules lists the pack's rules in evaluation order.
@@ -323,7 +361,12 @@ func parsePackDoc(file string, data []byte) (*packDoc, LoadErrors) {
 	r := &nodeReader{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		r.errorf(nil, "not valid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+		var at *yaml.Node
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			at = &yaml.Node{Line: line, Column: 1}
+		}
+		r.errorf(at, "not valid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
 		return nil, r.errs
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
@@ -677,6 +720,9 @@ func compileParams(r *nodeReader, ru *rule, n, pn *yaml.Node, what string) {
 
 // maxUnreachableAttempts bounds the debtor_unreachable rule's look-back.
 const maxUnreachableAttempts = 16
+
+// yamlLineRE finds the line a YAML syntax error names.
+var yamlLineRE = regexp.MustCompile(`line (\d+):`)
 
 var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
 

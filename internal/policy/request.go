@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +87,8 @@ func object(raw json.RawMessage, path string, field func(key string, val json.Ra
 
 var errUnknownField = errors.New("unknown field")
 
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
 // array walks a JSON array of at most max items.
 func array(raw json.RawMessage, path string, max int, item func(i int, val json.RawMessage) error) error {
 	if raw == nil || isNull(raw) {
@@ -106,7 +109,12 @@ func array(raw json.RawMessage, path string, max int, item func(i int, val json.
 	return nil
 }
 
+// join appends a key to a field path, quoting a key that is not a plain name so an
+// error message stays on one line whatever the input.
 func join(path, key string) string {
+	if !plainKey.MatchString(key) {
+		key = strconv.Quote(key)
+	}
 	if path == "" {
 		return key
 	}
@@ -152,6 +160,10 @@ func timestamp(raw json.RawMessage, path string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return time.Time{}, &InputError{path, "not RFC 3339"}
+	}
+	// Leave a year of room so every time a decision computes can still be written.
+	if t.Year() < 1 || t.Year() > 9998 {
+		return time.Time{}, &InputError{path, "outside the years 0001 to 9998"}
 	}
 	return t, nil
 }

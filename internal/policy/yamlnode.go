@@ -23,6 +23,15 @@ func (e *LoadError) Error() string {
 // LoadErrors is every problem found in a rule pack.
 type LoadErrors []*LoadError
 
+// Unwrap exposes each error, so errors.As finds a *LoadError.
+func (es LoadErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
 func (es LoadErrors) Error() string {
 	parts := make([]string, len(es))
 	for i, e := range es {
@@ -40,8 +49,8 @@ type nodeReader struct {
 
 func (r *nodeReader) errorf(n *yaml.Node, format string, args ...any) {
 	line, col := 1, 1
-	if n != nil {
-		line, col = n.Line, n.Column
+	if n != nil && n.Line > 0 {
+		line, col = n.Line, max(n.Column, 1)
 	}
 	r.errs = append(r.errs, &LoadError{File: r.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)})
 }
