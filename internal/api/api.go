@@ -1,0 +1,397 @@
+// Package api is fairdebt's JSON API: huma operations on net/http, with the OpenAPI
+// 3.1 document at /openapi.json and its rendering at /docs.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/policy"
+)
+
+// Version is the API version in the OpenAPI document.
+const Version = "0.1.0"
+
+type server struct {
+	svc     *collection.Service
+	log     *slog.Logger
+	metrics *metrics
+}
+
+type principalKey struct{}
+
+func principal(ctx context.Context) collection.Principal {
+	p, _ := ctx.Value(principalKey{}).(collection.Principal)
+	return p
+}
+
+// New returns the HTTP handler of the whole API: /v1 operations, /openapi.json,
+// /docs, /healthz and /metrics. Metrics are registered with reg.
+func New(svc *collection.Service, log *slog.Logger, reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("fairdebt", Version)
+	cfg.Info.Description = "Lawful debt collection: every contact attempt passes the compliance gate and is recorded. " +
+		"合规催收：每一次联系都须经过合规闸门并留存记录。"
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "an API token (fdt_...)"},
+	}
+	cfg.Security = []map[string][]string{{"bearer": {}}}
+	cfg.CreateHooks = nil // no $schema links in responses: clients get exactly the documented fields
+	hapi := humago.New(mux, cfg)
+	s := &server{svc: svc, log: log, metrics: newMetrics(reg)}
+	hapi.UseMiddleware(s.authenticate(hapi))
+	s.register(hapi)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// authenticate admits requests with a valid bearer token to every /v1 operation.
+func (s *server) authenticate(hapi huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if !strings.HasPrefix(ctx.Operation().Path, "/v1/") {
+			next(ctx)
+			return
+		}
+		auth := ctx.Header("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="fairdebt"`)
+			_ = huma.WriteErr(hapi, ctx, http.StatusUnauthorized, "an API token is required: Authorization: Bearer fdt_...")
+			return
+		}
+		p, err := s.svc.Authenticate(ctx.Context(), token)
+		if err != nil {
+			status := http.StatusUnauthorized
+			if err != collection.ErrBadToken {
+				status = http.StatusForbidden
+			}
+			if collection.IsKind(err, collection.Forbidden) {
+				_ = huma.WriteErr(hapi, ctx, status, err.Error())
+			} else {
+				s.log.Error("authentication failed", "err", err)
+				_ = huma.WriteErr(hapi, ctx, http.StatusServiceUnavailable, "cannot check the token now")
+			}
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, p))
+	}
+}
+
+// Request and response shapes shared by many operations.
+type (
+	idPath struct {
+		ID string `path:"id" maxLength:"64"`
+	}
+	pageQuery struct {
+		Limit int    `query:"limit" minimum:"0" maximum:"1000" doc:"at most this many items (100 when 0)"`
+		After string `query:"after" maxLength:"64" doc:"only items whose id sorts after this one"`
+	}
+	body[T any] struct {
+		Body T
+	}
+	itemsBody[T any] struct {
+		Body struct {
+			Items []T `json:"items"`
+		}
+	}
+	noContent struct{}
+)
+
+func items[T any](v []T, err error) (*itemsBody[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	out := &itemsBody[T]{}
+	out.Body.Items = v
+	return out, nil
+}
+
+func one[T any](v *T, err error) (*body[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	return &body[T]{Body: *v}, nil
+}
+
+// op is shorthand for an operation with the usual responses.
+func op(id, method, path, summary string, tags ...string) huma.Operation {
+	status := http.StatusOK
+	if method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	if method == http.MethodDelete {
+		status = http.StatusNoContent
+	}
+	return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: tags,
+		DefaultStatus: status, MaxBodyBytes: 1 << 20,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
+			http.StatusConflict, http.StatusUnprocessableEntity}}
+}
+
+// wrap runs a service call with the caller's principal and turns its error into a
+// problem document.
+func wrap[I, O any](s *server, f func(ctx context.Context, p collection.Principal, in *I) (*O, error)) func(context.Context, *I) (*O, error) {
+	return func(ctx context.Context, in *I) (*O, error) {
+		out, err := f(ctx, principal(ctx), in)
+		if err != nil {
+			return nil, s.problem(err)
+		}
+		return out, nil
+	}
+}
+
+func (s *server) register(a huma.API) {
+	svc := s.svc
+	page := func(q pageQuery) collection.Page { return collection.Page{Limit: q.Limit, After: q.After} }
+
+	// Lenders and agencies.
+	huma.Register(a, op("create-lender", http.MethodPost, "/v1/lenders", "Add a lender", "lenders"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.LenderInput]) (*body[collection.Lender], error) {
+			return one(svc.CreateLender(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("list-lenders", http.MethodGet, "/v1/lenders", "List lenders", "lenders"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *pageQuery) (*itemsBody[collection.Lender], error) {
+			return items(svc.Lenders(ctx, p, page(*in)))
+		}))
+	huma.Register(a, op("get-lender", http.MethodGet, "/v1/lenders/{id}", "Get a lender", "lenders"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Lender], error) {
+			return one(svc.Lender(ctx, p, in.ID))
+		}))
+	huma.Register(a, op("create-agency", http.MethodPost, "/v1/agencies", "Add a collection agency", "agencies"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.AgencyInput]) (*body[collection.Agency], error) {
+			return one(svc.CreateAgency(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("list-agencies", http.MethodGet, "/v1/agencies", "List agencies", "agencies"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *pageQuery) (*itemsBody[collection.Agency], error) {
+			return items(svc.Agencies(ctx, p, page(*in)))
+		}))
+	huma.Register(a, op("get-agency", http.MethodGet, "/v1/agencies/{id}", "Get an agency", "agencies"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Agency], error) {
+			return one(svc.Agency(ctx, p, in.ID))
+		}))
+	type approval struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Approved bool `json:"approved" doc:"on the approved list (white list) or not"`
+		}
+	}
+	huma.Register(a, op("update-agency", http.MethodPatch, "/v1/agencies/{id}", "Approve an agency or take it off the approved list", "agencies"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *approval) (*body[collection.Agency], error) {
+			return one(svc.SetAgencyApproved(ctx, p, in.ID, in.Body.Approved))
+		}))
+
+	// Borrowers, debts, holds.
+	huma.Register(a, op("create-borrower", http.MethodPost, "/v1/borrowers", "Add a borrower (and the debtor party)", "borrowers"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.BorrowerInput]) (*body[collection.Borrower], error) {
+			return one(svc.CreateBorrower(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("list-borrowers", http.MethodGet, "/v1/borrowers", "List borrowers", "borrowers"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *pageQuery) (*itemsBody[collection.Borrower], error) {
+			return items(svc.Borrowers(ctx, p, page(*in)))
+		}))
+	huma.Register(a, op("get-borrower", http.MethodGet, "/v1/borrowers/{id}", "Get a borrower", "borrowers"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Borrower], error) {
+			return one(svc.Borrower(ctx, p, in.ID))
+		}))
+	huma.Register(a, op("list-borrower-debts", http.MethodGet, "/v1/borrowers/{id}/debts", "List a borrower's debts", "debts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*itemsBody[collection.Debt], error) {
+			return items(svc.Debts(ctx, p, in.ID))
+		}))
+	huma.Register(a, op("list-borrower-parties", http.MethodGet, "/v1/borrowers/{id}/parties", "List a borrower's parties", "parties"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*itemsBody[collection.Party], error) {
+			return items(svc.Parties(ctx, p, in.ID))
+		}))
+	huma.Register(a, op("list-borrower-optouts", http.MethodGet, "/v1/borrowers/{id}/optouts", "List the opt-outs of a borrower's parties", "optouts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*itemsBody[collection.OptOut], error) {
+			return items(svc.OptOuts(ctx, p, in.ID))
+		}))
+	type holdCreate struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body collection.HoldInput
+	}
+	huma.Register(a, op("create-hold", http.MethodPost, "/v1/borrowers/{id}/holds", "Put a hold on a borrower", "holds"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *holdCreate) (*body[collection.Hold], error) {
+			return one(svc.CreateHold(ctx, p, in.ID, in.Body))
+		}))
+	type holdPath struct {
+		ID   string `path:"id" maxLength:"64"`
+		Hold string `path:"hold" enum:"dispute,cease,attorney,deceased,bankrupt,hospitalized,plan_active,paid"`
+	}
+	huma.Register(a, op("delete-hold", http.MethodDelete, "/v1/borrowers/{id}/holds/{hold}", "Lift a hold", "holds"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *holdPath) (*noContent, error) {
+			return &noContent{}, svc.DeleteHold(ctx, p, in.ID, in.Hold)
+		}))
+	huma.Register(a, op("create-debt", http.MethodPost, "/v1/debts", "Add a debt with its repayment schedule", "debts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.DebtInput]) (*body[collection.Debt], error) {
+			return one(svc.CreateDebt(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("get-debt", http.MethodGet, "/v1/debts/{id}", "Get a debt", "debts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Debt], error) {
+			return one(svc.Debt(ctx, p, in.ID))
+		}))
+
+	// Cases.
+	huma.Register(a, op("create-case", http.MethodPost, "/v1/cases", "Assign a debt to an approved agency", "cases"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.CaseInput]) (*body[collection.Case], error) {
+			return one(svc.CreateCase(ctx, p, in.Body))
+		}))
+	type caseList struct {
+		pageQuery
+		Status     string `query:"status" enum:"open,paused,closed,"`
+		BorrowerID string `query:"borrower_id" maxLength:"64"`
+	}
+	huma.Register(a, op("list-cases", http.MethodGet, "/v1/cases", "List cases (an agency sees its own)", "cases"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *caseList) (*itemsBody[collection.Case], error) {
+			return items(svc.Cases(ctx, p, collection.CaseFilter{Status: in.Status, BorrowerID: in.BorrowerID}, page(in.pageQuery)))
+		}))
+	huma.Register(a, op("get-case", http.MethodGet, "/v1/cases/{id}", "Get a case", "cases"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Case], error) {
+			return one(svc.Case(ctx, p, in.ID))
+		}))
+	type caseStatus struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Status string `json:"status" enum:"open,paused,closed"`
+		}
+	}
+	huma.Register(a, op("update-case", http.MethodPatch, "/v1/cases/{id}", "Open, pause or close a case", "cases"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *caseStatus) (*body[collection.Case], error) {
+			return one(svc.SetCaseStatus(ctx, p, in.ID, in.Body.Status))
+		}))
+	type attemptList struct {
+		ID    string `path:"id" maxLength:"64"`
+		Limit int    `query:"limit" minimum:"0" maximum:"1000" doc:"at most this many, newest first (100 when 0)"`
+	}
+	huma.Register(a, op("list-case-attempts", http.MethodGet, "/v1/cases/{id}/attempts", "List a case's attempts, allowed and denied, newest first", "attempts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *attemptList) (*itemsBody[collection.Attempt], error) {
+			return items(svc.CaseAttempts(ctx, p, in.ID, in.Limit))
+		}))
+	type promiseCreate struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body collection.PromiseInput
+	}
+	huma.Register(a, op("create-promise", http.MethodPost, "/v1/cases/{id}/promises", "Record a promise to pay", "promises"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *promiseCreate) (*body[collection.Promise], error) {
+			return one(svc.CreatePromise(ctx, p, in.ID, in.Body))
+		}))
+	huma.Register(a, op("list-promises", http.MethodGet, "/v1/cases/{id}/promises", "List a case's promises to pay", "promises"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*itemsBody[collection.Promise], error) {
+			return items(svc.Promises(ctx, p, in.ID))
+		}))
+
+	// Parties, contact methods, opt-outs.
+	huma.Register(a, op("create-party", http.MethodPost, "/v1/parties", "Add an emergency contact, attorney or other person, with a consent record", "parties"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.PartyInput]) (*body[collection.Party], error) {
+			return one(svc.CreateParty(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("get-party", http.MethodGet, "/v1/parties/{id}", "Get a party", "parties"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Party], error) {
+			return one(svc.Party(ctx, p, in.ID))
+		}))
+	type partyUpdate struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body collection.PartyUpdate
+	}
+	huma.Register(a, op("update-party", http.MethodPatch, "/v1/parties/{id}", "Record an objection or a withdrawal of consent", "parties"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *partyUpdate) (*body[collection.Party], error) {
+			return one(svc.UpdateParty(ctx, p, in.ID, in.Body))
+		}))
+	type methodCreate struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body collection.ContactMethodInput
+	}
+	huma.Register(a, op("create-contact-method", http.MethodPost, "/v1/parties/{id}/contact-methods", "Add a phone number, e-mail address or IM id", "parties"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *methodCreate) (*body[collection.Party], error) {
+			return one(svc.AddContactMethod(ctx, p, in.ID, in.Body))
+		}))
+	lookup := op("lookup-contact", http.MethodPost, "/v1/contact-lookup", "Find the parties with a phone number, e-mail address or IM id", "parties")
+	lookup.DefaultStatus = http.StatusOK
+	huma.Register(a, lookup,
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.ContactMethodInput]) (*itemsBody[collection.Party], error) {
+			return items(svc.FindParties(ctx, p, in.Body))
+		}))
+	huma.Register(a, op("create-optout", http.MethodPost, "/v1/optouts", "Record that a person opted out of a channel", "optouts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.OptOutInput]) (*body[collection.OptOut], error) {
+			return one(svc.CreateOptOut(ctx, p, in.Body))
+		}))
+	type optoutPath struct {
+		ID      string `path:"id" maxLength:"64"`
+		Channel string `path:"channel" enum:"call,sms,im,email,letter,visit,social_post"`
+	}
+	huma.Register(a, op("delete-optout", http.MethodDelete, "/v1/parties/{id}/optouts/{channel}", "Lift an opt-out", "optouts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *optoutPath) (*noContent, error) {
+			return &noContent{}, svc.DeleteOptOut(ctx, p, in.ID, in.Channel)
+		}))
+
+	// The gate.
+	huma.Register(a, op("create-attempt", http.MethodPost, "/v1/attempts", "Decide and record one contact attempt", "attempts"),
+		func(ctx context.Context, in *body[collection.AttemptInput]) (*body[collection.Attempt], error) {
+			start := time.Now()
+			at, err := svc.Decide(ctx, principal(ctx), in.Body)
+			if err != nil {
+				return nil, s.problem(err)
+			}
+			s.metrics.observe(at.Decision, time.Since(start))
+			return &body[collection.Attempt]{Body: *at}, nil
+		})
+	huma.Register(a, op("get-attempt", http.MethodGet, "/v1/attempts/{id}", "Get an attempt", "attempts"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Attempt], error) {
+			return one(svc.Attempt(ctx, p, in.ID))
+		}))
+	type outcome struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Result string `json:"result" enum:"connected,no_answer,busy,voicemail,invalid_number,failed,delivered,replied"`
+		}
+	}
+	outcomeOp := op("record-outcome", http.MethodPost, "/v1/attempts/{id}/outcome", "Record what happened on an allowed attempt", "attempts")
+	outcomeOp.DefaultStatus = http.StatusOK
+	huma.Register(a, outcomeOp,
+		wrap(s, func(ctx context.Context, p collection.Principal, in *outcome) (*body[collection.Attempt], error) {
+			return one(svc.Outcome(ctx, p, in.ID, in.Body.Result))
+		}))
+	type checkInput struct {
+		RawBody []byte `contentType:"application/json" doc:"the fairdebt check request"`
+	}
+	checkOp := op("check", http.MethodPost, "/v1/check", "Dry run: decide a request in the exact `fairdebt check` contract, recording nothing", "attempts")
+	checkOp.DefaultStatus = http.StatusOK
+	checkOp.MaxBodyBytes = 8 << 20
+	huma.Register(a, checkOp, func(ctx context.Context, in *checkInput) (*body[policy.Decision], error) {
+		req, err := policy.DecodeRequest(in.RawBody, svc.Packs())
+		if err != nil {
+			return nil, s.problem(err)
+		}
+		return &body[policy.Decision]{Body: policy.Evaluate(req.Pack, &req.Snapshot, &req.Attempt)}, nil
+	})
+
+	// Tokens.
+	type tokenOut struct {
+		Body struct {
+			Token string `json:"token" doc:"shown once; only its keyed hash is stored"`
+		}
+	}
+	huma.Register(a, op("create-token", http.MethodPost, "/v1/tokens", "Issue an API token", "tokens"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.TokenInput]) (*tokenOut, error) {
+			t, err := svc.CreateToken(ctx, p, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			out := &tokenOut{}
+			out.Body.Token = t
+			return out, nil
+		}))
+}

@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/demo"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+// EnvAdminToken may carry an administrator API token chosen by the operator.
+const EnvAdminToken = "FAIRDEBT_ADMIN_TOKEN"
+
+type serveOptions struct {
+	data, addr, db, pack, logLevel string
+	demo                           bool
+}
+
+func (a *app) serveCommand(stdout, stderr io.Writer) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the collection service: the recording gate and the JSON API",
+		Long: `serve runs fairdebt's HTTP service on an embedded SQLite database. Every contact
+attempt posted to /v1/attempts is decided by the compliance gate and recorded, allowed
+or denied, before the answer is sent.
+
+The data directory holds the database and the key file that seals personal data
+(unless FAIRDEBT_KEYS is set). An administrator token is taken from
+FAIRDEBT_ADMIN_TOKEN, or generated at first start and written to DATA/admin-token.
+
+With --demo and no --data, the service runs on a fresh temporary directory seeded
+with a synthetic dataset, prints API tokens and URLs, and removes the directory on
+exit.`,
+		Example: `  fairdebt serve --demo
+  fairdebt serve --data /var/lib/fairdebt --addr 0.0.0.0:8080 --pack us`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if !cmd.Flags().Changed("data") && o.demo {
+				o.data = ""
+			}
+			return a.serve(ctx, o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.data, "data", "./fairdebt-data", "data directory (database, key file, admin token)")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, or a SQLite file path")
+	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.BoolVar(&o.demo, "demo", false, "seed a synthetic demo dataset and print its API tokens")
+	return cmd
+}
+
+func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return inputError(fmt.Errorf("--log-level: %w", err))
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
+		return inputError(errors.New("--db: PostgreSQL is not wired yet (it comes with the scale-out work); use the embedded SQLite store"))
+	}
+	reg, _, err := a.registry()
+	if err != nil {
+		return err
+	}
+	if _, err := reg.Get(o.pack); err != nil {
+		return inputError(fmt.Errorf("--pack: %w", err))
+	}
+	if o.data == "" {
+		if o.data, err = os.MkdirTemp("", "fairdebt-demo-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(o.data)
+	}
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return inputError(fmt.Errorf("--data: %w", err))
+	}
+	keys, created, err := secret.Load(o.data)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("generated a new key file; back it up: without it sealed personal data cannot be read", "path", filepath.Join(o.data, secret.KeyFile))
+	}
+	dbPath := o.db
+	if dbPath == "" {
+		dbPath = filepath.Join(o.data, "fairdebt.db")
+	}
+	db, err := store.OpenSQLite(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: o.pack})
+	if err != nil {
+		return err
+	}
+	if err := ensureAdminToken(ctx, svc, o.data, log); err != nil {
+		return err
+	}
+	var seeded *demo.Result
+	if o.demo {
+		start := time.Now()
+		if seeded, err = demo.Seed(ctx, demo.Config{DB: db, Keys: keys, Packs: reg, Pack: o.pack, Now: time.Now()}); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		log.Info("seeded the demo dataset", "borrowers", seeded.Borrowers, "attempts", seeded.Attempts, "took", time.Since(start).Round(time.Millisecond))
+	}
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return inputError(fmt.Errorf("--addr: %w", err))
+	}
+	srv := &http.Server{Handler: api.New(svc, log, metrics), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "url", url, "data", o.data, "pack", o.pack)
+	if seeded != nil {
+		printDemo(stdout, url, seeded)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ensureAdminToken makes sure an administrator can reach the API: the token in
+// FAIRDEBT_ADMIN_TOKEN, or else one generated at first start into DATA/admin-token.
+func ensureAdminToken(ctx context.Context, svc *collection.Service, data string, log *slog.Logger) error {
+	if t, ok := os.LookupEnv(EnvAdminToken); ok {
+		if err := svc.RegisterToken(ctx, strings.TrimSpace(t), "from "+EnvAdminToken); err != nil {
+			return inputError(fmt.Errorf("%s: %w", EnvAdminToken, err))
+		}
+		return nil
+	}
+	has, err := svc.HasAdminToken(ctx)
+	if err != nil || has {
+		return err
+	}
+	t, err := svc.IssueToken(ctx, collection.TokenInput{Scope: collection.ScopeAdmin, Name: "generated at first start"})
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(data, "admin-token")
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return err
+	}
+	log.Info("generated an administrator API token", "path", path)
+	return nil
+}
+
+func printDemo(w io.Writer, url string, r *demo.Result) {
+	fmt.Fprintf(w, `
+fairdebt demo is running / 演示已启动
+
+  API        %[1]s/v1
+  API docs   %[1]s/docs
+  OpenAPI    %[1]s/openapi.json
+  metrics    %[1]s/metrics
+
+  admin token (lender)          %[2]s
+  agency token (%[3]s)  %[4]s
+
+  try / 试一试:
+    curl -s -H 'Authorization: Bearer %[4]s' '%[1]s/v1/cases?limit=3'
+    curl -s -H 'Authorization: Bearer %[4]s' -H 'Content-Type: application/json' \
+      -d '{"case_id":"%[5]s","party_id":"%[6]s","channel":"call"}' %[1]s/v1/attempts
+
+  The data is synthetic and lives in a temporary directory unless --data was given.
+  数据均为合成数据。按 Ctrl+C 退出。
+`, url, r.AdminToken, r.AgencyID, r.AgencyToken, r.SampleCase, r.SampleParty)
+}

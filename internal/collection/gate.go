@@ -1,0 +1,479 @@
+package collection
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/policy"
+)
+
+// AttemptInput asks the gate for one contact. The time of the attempt is the
+// server's clock: a caller cannot back-date a call.
+type AttemptInput struct {
+	CaseID          string `json:"case_id"`
+	PartyID         string `json:"party_id"`
+	ContactMethodID string `json:"contact_method_id,omitempty" doc:"the number or address to be used; must belong to the party"`
+	Channel         string `json:"channel" enum:"call,sms,im,email,letter,visit,social_post"`
+	Purpose         string `json:"purpose,omitempty" enum:"collect,locate" doc:"collect when omitted"`
+	Message         string `json:"message,omitempty" maxLength:"16384" doc:"the text to be sent or the call script"`
+	Collectors      int    `json:"collectors,omitempty" minimum:"0" maximum:"20" doc:"collectors present (visits); 1 when omitted"`
+	// CallerIDRegistered is true when omitted.
+	CallerIDRegistered *bool  `json:"caller_id_registered,omitempty"`
+	IdempotencyKey     string `json:"idempotency_key,omitempty" maxLength:"128" doc:"a retry with the same key returns the first decision"`
+}
+
+// caseInfo is what the gate needs of a case, cached on the writer goroutine.
+type caseInfo struct {
+	borrowerID, agencyID, status string
+}
+
+// debtorState is a debtor's snapshot as the gate keeps it between decisions. It is
+// loaded from the database on first use and then kept current by the writes that
+// change it; any other write to the debtor's data drops it.
+type debtorState struct {
+	pack     *policy.Pack
+	debtor   policy.DebtorInfo
+	parties  []policy.Party
+	optouts  []policy.OptOut
+	history  []policy.Contact // allowed attempts, oldest first
+	ids      []string         // attempt id of each history entry
+	roles    []policy.Role    // role of each history entry's party
+	window   time.Duration
+	keepLast int
+	keepAll  bool
+}
+
+// maxCachedDebtors bounds the gate's memory; past it the cache starts afresh.
+const maxCachedDebtors = 50_000
+
+// Decide asks the gate whether a contact is lawful and records the attempt with its
+// decision in the same transaction, whether allowed or denied. Attempts for one
+// debtor are decided one at a time against everything recorded before them.
+func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*Attempt, error) {
+	channel, err := policy.ParseChannel(in.Channel)
+	if err != nil {
+		return nil, invalid("channel", err.Error(), "未知的渠道")
+	}
+	if in.Purpose == "" {
+		in.Purpose = "collect"
+	}
+	purpose, err := policy.ParsePurpose(in.Purpose)
+	if err != nil {
+		return nil, invalid("purpose", err.Error(), "未知的目的")
+	}
+	if in.Collectors == 0 {
+		in.Collectors = 1
+	}
+	if in.Collectors < 0 || in.Collectors > 20 {
+		return nil, invalid("collectors", "must be between 1 and 20", "须在 1 至 20 之间")
+	}
+	if err := checkText("message", in.Message, false, 16<<10); err != nil {
+		return nil, err
+	}
+	if err := checkText("idempotency_key", in.IdempotencyKey, false, 128); err != nil {
+		return nil, err
+	}
+	if in.CaseID == "" {
+		return nil, invalid("case_id", "required", "必填")
+	}
+	if in.PartyID == "" {
+		return nil, invalid("party_id", "required", "必填")
+	}
+	registered := in.CallerIDRegistered == nil || *in.CallerIDRegistered
+	var out *Attempt
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		if in.IdempotencyKey != "" && !p.Admin {
+			var id string
+			err := tx.QueryRowContext(ctx, "SELECT id FROM attempts WHERE agency_id = $1 AND idempotency_key = $2", p.AgencyID, in.IdempotencyKey).Scan(&id)
+			if err == nil {
+				out, err = s.attempt(ctx, tx, id)
+				return err
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		c, err := s.caseInfo(ctx, tx, in.CaseID)
+		if err != nil {
+			return err
+		}
+		if !p.Admin && c.agencyID != p.AgencyID {
+			return notFound("case", in.CaseID)
+		}
+		if c.status != CaseOpen {
+			return &Error{Kind: Conflict, Field: "case_id", EN: "the case is " + c.status + "; only open cases may be worked",
+				ZH: "案件状态为 " + c.status + "，只有进行中的案件可以催收"}
+		}
+		now := s.now()
+		st, err := s.debtorState(ctx, tx, c.borrowerID, now)
+		if err != nil {
+			return err
+		}
+		role := st.role(in.PartyID)
+		if role == 0 {
+			return notFoundIf(true, "party_id", "party", in.PartyID)
+		}
+		var method any
+		if in.ContactMethodID != "" {
+			if err := s.checkMethod(ctx, tx, in.ContactMethodID, in.PartyID, channel); err != nil {
+				return err
+			}
+			method = in.ContactMethodID
+		}
+		a := policy.Attempt{Party: in.PartyID, Channel: channel, At: now, Purpose: purpose, Message: in.Message,
+			Collectors: in.Collectors, CallerIDRegistered: registered}
+		d := policy.Evaluate(st.pack, &policy.Snapshot{Debtor: st.debtor, Parties: st.parties, OptOuts: st.optouts, History: st.history}, &a)
+		doc, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		var key any
+		if in.IdempotencyKey != "" {
+			key = in.IdempotencyKey
+		}
+		id := newID("att")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
+			contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
+			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key); err != nil {
+			return err
+		}
+		if d.Allowed {
+			st.add(id, role, policy.Contact{At: now, Party: in.PartyID, Channel: channel}, now)
+		}
+		out = &Attempt{ID: id, CaseID: in.CaseID, BorrowerID: c.borrowerID, AgencyID: c.agencyID, PartyID: in.PartyID,
+			PartyRole: role.String(), ContactMethodID: in.ContactMethodID, Channel: in.Channel, Purpose: in.Purpose,
+			At: fromMS(ms(now)), Pack: st.pack.Name, Allowed: d.Allowed, Decision: d, Result: policy.Pending.String(),
+			IdempotencyKey: in.IdempotencyKey}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var methodChannels = map[string][]policy.Channel{
+	"phone": {policy.Call, policy.SMS, policy.IM},
+	"email": {policy.Email},
+	"im":    {policy.IM},
+}
+
+func (s *Service) checkMethod(ctx context.Context, tx *sql.Tx, id, partyID string, ch policy.Channel) error {
+	var owner, kind string
+	err := tx.QueryRowContext(ctx, "SELECT party_id, kind FROM contact_methods WHERE id = $1", id).Scan(&owner, &kind)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != partyID) {
+		return notFoundIf(true, "contact_method_id", "contact method", id)
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(methodChannels[kind], ch) {
+		return invalid("contact_method_id", fmt.Sprintf("a %s contact method cannot be used for channel %s", kind, ch),
+			fmt.Sprintf("%s 类联系方式不能用于 %s 渠道", kind, ch))
+	}
+	return nil
+}
+
+// Outcome records what happened on an allowed attempt. Later decisions count it:
+// a connected call starts the post-conversation wait, an invalid number makes the
+// debtor unreachable.
+func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result string) (*Attempt, error) {
+	r, err := policy.ParseResult(result)
+	if err != nil || r == policy.Pending {
+		return nil, invalid("result", fmt.Sprintf("%q is not an outcome (want connected, no_answer, busy, voicemail, invalid_number, failed, delivered or replied)", result),
+			"不是有效的结果")
+	}
+	var out *Attempt
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		a, err := s.attempt(ctx, tx, attemptID)
+		if err != nil {
+			return err
+		}
+		if !p.Admin && a.AgencyID != p.AgencyID {
+			return notFound("attempt", attemptID)
+		}
+		if !a.Allowed {
+			return conflict("the attempt was denied, so it was not made and has no outcome", "该联系已被拒绝，未实际发生，不能记录结果")
+		}
+		if a.Result != policy.Pending.String() {
+			if a.Result == result {
+				out = a
+				return nil
+			}
+			return conflict(fmt.Sprintf("the outcome is already recorded as %s", a.Result), fmt.Sprintf("结果已记录为 %s", a.Result))
+		}
+		now := fromMS(ms(s.now()))
+		if _, err := tx.ExecContext(ctx, "UPDATE attempts SET result = $1, result_at = $2 WHERE id = $3", result, ms(now), attemptID); err != nil {
+			return err
+		}
+		if st := s.debtors[a.BorrowerID]; st != nil {
+			st.setResult(attemptID, r)
+		}
+		a.Result, a.ResultAt = result, &now
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const attemptColumns = `id, case_id, borrower_id, agency_id, party_id, party_role, contact_method_id, channel, purpose, at,
+	pack, allowed, decision, result, result_at, idempotency_key`
+
+func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
+	var a Attempt
+	var method, result, key sql.NullString
+	var resultAt sql.NullInt64
+	var at int64
+	var doc string
+	if err := r.Scan(&a.ID, &a.CaseID, &a.BorrowerID, &a.AgencyID, &a.PartyID, &a.PartyRole, &method, &a.Channel, &a.Purpose, &at,
+		&a.Pack, &a.Allowed, &doc, &result, &resultAt, &key); err != nil {
+		return a, err
+	}
+	a.ContactMethodID, a.IdempotencyKey = method.String, key.String
+	a.At, a.ResultAt = fromMS(at), fromNullMS(resultAt)
+	a.Result = policy.Pending.String()
+	if result.Valid {
+		a.Result = result.String
+	}
+	return a, json.Unmarshal([]byte(doc), &a.Decision)
+}
+
+func (s *Service) attempt(ctx context.Context, q querier, id string) (*Attempt, error) {
+	a, err := scanAttempt(q.QueryRowContext(ctx, "SELECT "+attemptColumns+" FROM attempts WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("attempt", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Attempt returns one attempt; an agency sees only its own.
+func (s *Service) Attempt(ctx context.Context, p Principal, id string) (*Attempt, error) {
+	a, err := s.attempt(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Admin && a.AgencyID != p.AgencyID {
+		return nil, notFound("attempt", id)
+	}
+	return a, nil
+}
+
+// CaseAttempts lists a case's attempts, newest first, allowed and denied.
+func (s *Service) CaseAttempts(ctx context.Context, p Principal, caseID string, limit int) ([]Attempt, error) {
+	if _, err := s.Case(ctx, p, caseID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	return collect(ctx, s.db.R, func(r *sql.Rows) (Attempt, error) { return scanAttempt(r) },
+		"SELECT "+attemptColumns+" FROM attempts WHERE case_id = $1 ORDER BY at DESC, id DESC LIMIT $2", caseID, limit)
+}
+
+// caseInfo returns the case's borrower, agency and status, cached.
+func (s *Service) caseInfo(ctx context.Context, tx *sql.Tx, id string) (caseInfo, error) {
+	if c, ok := s.cases[id]; ok {
+		return c, nil
+	}
+	var c caseInfo
+	err := tx.QueryRowContext(ctx, "SELECT borrower_id, agency_id, status FROM cases WHERE id = $1", id).Scan(&c.borrowerID, &c.agencyID, &c.status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFoundIf(true, "case_id", "case", id)
+	}
+	if err != nil {
+		return c, err
+	}
+	if len(s.cases) >= maxCachedDebtors {
+		clear(s.cases)
+	}
+	s.cases[id] = c
+	return c, nil
+}
+
+// debtorState returns the debtor's cached state, loading it inside tx when absent.
+func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string, now time.Time) (*debtorState, error) {
+	if st, ok := s.debtors[borrowerID]; ok {
+		return st, nil
+	}
+	st := &debtorState{}
+	var tz, packName string
+	if err := tx.QueryRowContext(ctx, "SELECT timezone, pack FROM borrowers WHERE id = $1", borrowerID).Scan(&tz, &packName); err != nil {
+		return nil, fmt.Errorf("borrower %s: %w", borrowerID, err)
+	}
+	var err error
+	if st.pack, err = s.packs.Get(packName); err != nil {
+		return nil, err
+	}
+	if st.debtor.Location, err = policy.LoadLocation(tz); err != nil {
+		return nil, err
+	}
+	st.debtor.ID = borrowerID
+	st.window, st.keepLast, st.keepAll = st.pack.HistoryNeeds()
+
+	holds, err := collect(ctx, tx, func(r *sql.Rows) (string, error) {
+		var h string
+		return h, r.Scan(&h)
+	}, "SELECT hold FROM holds WHERE borrower_id = $1", borrowerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range holds {
+		if h, err := policy.ParseHold(name); err == nil {
+			st.debtor.Holds = st.debtor.Holds.With(h)
+		}
+	}
+	st.parties, err = collect(ctx, tx, func(r *sql.Rows) (policy.Party, error) {
+		var pt policy.Party
+		var role string
+		err := r.Scan(&pt.ID, &role, &pt.Relation, &pt.Consent, &pt.Objected)
+		if err == nil {
+			pt.Role, err = policy.ParseRole(role)
+		}
+		return pt, err
+	}, `SELECT id, role, relation, consent_at IS NOT NULL AND consent_revoked_at IS NULL, objected_at IS NOT NULL
+		FROM parties WHERE borrower_id = $1 ORDER BY id`, borrowerID)
+	if err != nil {
+		return nil, err
+	}
+	st.optouts, err = collect(ctx, tx, func(r *sql.Rows) (policy.OptOut, error) {
+		var o policy.OptOut
+		var ch string
+		err := r.Scan(&o.Party, &ch)
+		if err == nil {
+			o.Channel, err = policy.ParseChannel(ch)
+		}
+		return o, err
+	}, "SELECT o.party_id, o.channel FROM optouts o JOIN parties p ON p.id = o.party_id WHERE p.borrower_id = $1", borrowerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.loadHistory(ctx, tx, borrowerID, now); err != nil {
+		return nil, err
+	}
+	if len(s.debtors) >= maxCachedDebtors {
+		clear(s.debtors)
+	}
+	s.debtors[borrowerID] = st
+	return st, nil
+}
+
+type historyRow struct {
+	id      string
+	role    policy.Role
+	contact policy.Contact
+}
+
+// loadHistory loads the allowed attempts the pack's rules can see.
+func (st *debtorState) loadHistory(ctx context.Context, tx *sql.Tx, borrowerID string, now time.Time) error {
+	scan := func(r *sql.Rows) (historyRow, error) {
+		var h historyRow
+		var role, ch string
+		var result sql.NullString
+		var at int64
+		err := r.Scan(&h.id, &at, &h.contact.Party, &role, &ch, &result)
+		if err != nil {
+			return h, err
+		}
+		h.contact.At = time.UnixMilli(at)
+		if h.role, err = policy.ParseRole(role); err != nil {
+			return h, err
+		}
+		if h.contact.Channel, err = policy.ParseChannel(ch); err != nil {
+			return h, err
+		}
+		if result.Valid {
+			h.contact.Result, err = policy.ParseResult(result.String)
+		}
+		return h, err
+	}
+	const cols = "SELECT id, at, party_id, party_role, channel, result FROM attempts WHERE borrower_id = $1 AND allowed"
+	since := ms(now.Add(-st.window))
+	recent, err := collect(ctx, tx, scan, cols+" AND (at >= $2 OR ($3 AND party_role <> 'debtor')) ORDER BY at, id", borrowerID, since, st.keepAll)
+	if err != nil {
+		return err
+	}
+	older, err := collect(ctx, tx, scan, cols+" AND at < $2 AND party_role = 'debtor' ORDER BY at DESC, id DESC LIMIT $3",
+		borrowerID, since, st.keepLast)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(older)
+	rows := append(older, recent...)
+	slices.SortStableFunc(rows, func(a, b historyRow) int { return a.contact.At.Compare(b.contact.At) })
+	for _, h := range rows {
+		st.history = append(st.history, h.contact)
+		st.ids = append(st.ids, h.id)
+		st.roles = append(st.roles, h.role)
+	}
+	return nil
+}
+
+func (st *debtorState) role(partyID string) policy.Role {
+	for i := range st.parties {
+		if st.parties[i].ID == partyID {
+			return st.parties[i].Role
+		}
+	}
+	return 0
+}
+
+// add appends an allowed attempt and, once the history has grown, forgets what the
+// rules can no longer see.
+func (st *debtorState) add(id string, role policy.Role, c policy.Contact, now time.Time) {
+	st.history = append(st.history, c)
+	st.ids = append(st.ids, id)
+	st.roles = append(st.roles, role)
+	if len(st.history) > 256 {
+		st.trim(now)
+	}
+}
+
+func (st *debtorState) trim(now time.Time) {
+	since := now.Add(-st.window)
+	debtorSeen := 0
+	keep := make([]bool, len(st.history))
+	for i := len(st.history) - 1; i >= 0; i-- {
+		isDebtor := st.roles[i] == policy.Debtor
+		switch {
+		case !st.history[i].At.Before(since):
+			keep[i] = true
+		case isDebtor && debtorSeen < st.keepLast:
+			keep[i] = true
+		case !isDebtor && st.keepAll:
+			keep[i] = true
+		}
+		if isDebtor {
+			debtorSeen++
+		}
+	}
+	n := 0
+	for i := range st.history {
+		if keep[i] {
+			st.history[n], st.ids[n], st.roles[n] = st.history[i], st.ids[i], st.roles[i]
+			n++
+		}
+	}
+	st.history, st.ids, st.roles = st.history[:n], st.ids[:n], st.roles[:n]
+}
+
+func (st *debtorState) setResult(id string, r policy.Result) {
+	for i := len(st.ids) - 1; i >= 0; i-- {
+		if st.ids[i] == id {
+			st.history[i].Result = r
+			return
+		}
+	}
+}

@@ -1,0 +1,715 @@
+package collection
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+// Service is the collection domain over one database. It is safe for concurrent use.
+type Service struct {
+	db          *store.DB
+	keys        *secret.Keys
+	packs       *policy.Registry
+	defaultPack string
+	now         func() time.Time
+	tokens      tokenCache
+
+	// Touched only by functions running on the store's writer goroutine.
+	debtors map[string]*debtorState
+	cases   map[string]caseInfo
+}
+
+// Config configures a Service.
+type Config struct {
+	DB    *store.DB
+	Keys  *secret.Keys
+	Packs *policy.Registry
+	// DefaultPack governs borrowers created without a pack of their own.
+	DefaultPack string
+	// Now is the clock; time.Now when nil. Tests pass their own.
+	Now func() time.Time
+}
+
+// New makes a Service.
+func New(c Config) (*Service, error) {
+	if _, err := c.Packs.Get(c.DefaultPack); err != nil {
+		return nil, err
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	s := &Service{db: c.DB, keys: c.Keys, packs: c.Packs, defaultPack: c.DefaultPack, now: c.Now,
+		debtors: map[string]*debtorState{}, cases: map[string]caseInfo{}}
+	s.tokens.entries = map[string]tokenEntry{}
+	c.DB.OnAbort(func() {
+		clear(s.debtors)
+		clear(s.cases)
+	})
+	return s, nil
+}
+
+// Packs returns the rule packs the service decides with.
+func (s *Service) Packs() *policy.Registry { return s.packs }
+
+// DefaultPack returns the pack of borrowers created without one.
+func (s *Service) DefaultPack() string { return s.defaultPack }
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// newID returns prefix_ and 16 random base32 characters (80 bits).
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic("collection: no randomness: " + err.Error())
+	}
+	return prefix + "_" + idEncoding.EncodeToString(b)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// exists reports whether table has a row with the given id. table is a constant.
+func exists(ctx context.Context, q querier, table, id string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM "+table+" WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func idTaken(field, id string) *Error {
+	return &Error{Kind: Conflict, Field: field, EN: fmt.Sprintf("%q is already used", id), ZH: fmt.Sprintf("%q 已被使用", id)}
+}
+
+// Page selects part of a list: at most Limit items with ids after After.
+type Page struct {
+	Limit int
+	After string
+}
+
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 1000 {
+		return 100
+	}
+	return p.Limit
+}
+
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ---- lenders
+
+// LenderInput creates a lender.
+type LenderInput struct {
+	ID   string `json:"id,omitempty" doc:"optional; generated when empty"`
+	Name string `json:"name" minLength:"1" maxLength:"200"`
+}
+
+// CreateLender adds a lender.
+func (s *Service) CreateLender(ctx context.Context, p Principal, in LenderInput) (*Lender, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	id, err := checkID("id", in.ID, "lnd")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkText("name", strings.TrimSpace(in.Name), true, 200); err != nil {
+		return nil, err
+	}
+	l := &Lender{ID: id, Name: strings.TrimSpace(in.Name), CreatedAt: fromMS(ms(s.now()))}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		if ok, err := exists(ctx, tx, "lenders", id); err != nil || ok {
+			return errors.Join(err, idTakenIf(ok, "id", id))
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO lenders (id, name, created_at) VALUES ($1, $2, $3)", l.ID, l.Name, ms(l.CreatedAt))
+		return err
+	})
+	return l, err
+}
+
+func idTakenIf(taken bool, field, id string) error {
+	if taken {
+		return idTaken(field, id)
+	}
+	return nil
+}
+
+// Lender returns one lender.
+func (s *Service) Lender(ctx context.Context, p Principal, id string) (*Lender, error) {
+	if !p.Admin {
+		return nil, notFound("lender", id)
+	}
+	var l Lender
+	var at int64
+	err := s.db.R.QueryRowContext(ctx, "SELECT id, name, created_at FROM lenders WHERE id = $1", id).Scan(&l.ID, &l.Name, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("lender", id)
+	}
+	l.CreatedAt = fromMS(at)
+	return &l, err
+}
+
+// Lenders lists lenders.
+func (s *Service) Lenders(ctx context.Context, p Principal, page Page) ([]Lender, error) {
+	if !p.Admin {
+		return []Lender{}, nil
+	}
+	return collect(ctx, s.db.R, func(r *sql.Rows) (Lender, error) {
+		var l Lender
+		var at int64
+		err := r.Scan(&l.ID, &l.Name, &at)
+		l.CreatedAt = fromMS(at)
+		return l, err
+	}, "SELECT id, name, created_at FROM lenders WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+}
+
+// ---- agencies
+
+// AgencyInput creates an agency.
+type AgencyInput struct {
+	ID       string `json:"id,omitempty" doc:"optional; generated when empty"`
+	Name     string `json:"name" minLength:"1" maxLength:"200"`
+	Approved bool   `json:"approved" doc:"on the lender's white list of agencies that may collect"`
+}
+
+// CreateAgency adds an agency.
+func (s *Service) CreateAgency(ctx context.Context, p Principal, in AgencyInput) (*Agency, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	id, err := checkID("id", in.ID, "agc")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkText("name", strings.TrimSpace(in.Name), true, 200); err != nil {
+		return nil, err
+	}
+	a := &Agency{ID: id, Name: strings.TrimSpace(in.Name), Approved: in.Approved, CreatedAt: fromMS(ms(s.now()))}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		if ok, err := exists(ctx, tx, "agencies", id); err != nil || ok {
+			return errors.Join(err, idTakenIf(ok, "id", id))
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO agencies (id, name, approved, created_at) VALUES ($1, $2, $3, $4)",
+			a.ID, a.Name, a.Approved, ms(a.CreatedAt))
+		return err
+	})
+	return a, err
+}
+
+const agencyColumns = "id, name, approved, created_at"
+
+func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
+	var a Agency
+	var at int64
+	err := r.Scan(&a.ID, &a.Name, &a.Approved, &at)
+	a.CreatedAt = fromMS(at)
+	return a, err
+}
+
+// Agency returns one agency; an agency sees only itself.
+func (s *Service) Agency(ctx context.Context, p Principal, id string) (*Agency, error) {
+	if !p.Admin && p.AgencyID != id {
+		return nil, notFound("agency", id)
+	}
+	a, err := scanAgency(s.db.R.QueryRowContext(ctx, "SELECT "+agencyColumns+" FROM agencies WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("agency", id)
+	}
+	return &a, err
+}
+
+// Agencies lists agencies; an agency sees only itself.
+func (s *Service) Agencies(ctx context.Context, p Principal, page Page) ([]Agency, error) {
+	scan := func(r *sql.Rows) (Agency, error) { return scanAgency(r) }
+	if !p.Admin {
+		return collect(ctx, s.db.R, scan, "SELECT "+agencyColumns+" FROM agencies WHERE id = $1 AND id > $2", p.AgencyID, page.After)
+	}
+	return collect(ctx, s.db.R, scan, "SELECT "+agencyColumns+" FROM agencies WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+}
+
+// SetAgencyApproved puts an agency on the white list or takes it off. An agency
+// taken off can no longer use the API or be assigned cases.
+func (s *Service) SetAgencyApproved(ctx context.Context, p Principal, id string, approved bool) (*Agency, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	err := s.db.Update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE agencies SET approved = $1 WHERE id = $2", approved, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("agency", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.clear()
+	return s.Agency(ctx, p, id)
+}
+
+// ---- borrowers
+
+// BorrowerInput creates a borrower, and with it the debtor party (whose id is the
+// borrower's id) and the debtor's contact methods.
+type BorrowerInput struct {
+	ID             string               `json:"id,omitempty" doc:"optional; generated when empty"`
+	LenderID       string               `json:"lender_id"`
+	Name           string               `json:"name" minLength:"1" maxLength:"200"`
+	Timezone       string               `json:"timezone" doc:"IANA time zone, e.g. Asia/Shanghai"`
+	Pack           string               `json:"pack,omitempty" doc:"rule pack; the server's default when empty"`
+	IDNumber       string               `json:"id_number,omitempty" doc:"national ID number; stored sealed, shown masked"`
+	ContactMethods []ContactMethodInput `json:"contact_methods,omitempty" maxItems:"10"`
+}
+
+// CreateBorrower adds a borrower and the debtor party.
+func (s *Service) CreateBorrower(ctx context.Context, p Principal, in BorrowerInput) (*Borrower, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	id, err := checkID("id", in.ID, "bor")
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if err := checkText("name", name, true, 200); err != nil {
+		return nil, err
+	}
+	if in.Timezone == "" {
+		return nil, invalid("timezone", "required", "必填")
+	}
+	if _, err := policy.LoadLocation(in.Timezone); err != nil {
+		return nil, invalid("timezone", "unknown IANA time zone", "未知的 IANA 时区")
+	}
+	pack := in.Pack
+	if pack == "" {
+		pack = s.defaultPack
+	}
+	if _, err := s.packs.Get(pack); err != nil {
+		return nil, invalid("pack", fmt.Sprintf("unknown pack (have %s)", strings.Join(s.packs.Names(), ", ")), "未知的规则包")
+	}
+	idEnc, idMasked := "", ""
+	if in.IDNumber != "" {
+		n := strings.ToUpper(strings.TrimSpace(in.IDNumber))
+		if !idNumberPattern.MatchString(n) {
+			return nil, invalid("id_number", "must be 6-32 letters or digits", "须为 6-32 位字母或数字")
+		}
+		idEnc, idMasked = s.keys.Seal("id_number", n), secret.Mask("id_number", n)
+	}
+	methods, err := s.prepareMethods("contact_methods", in.ContactMethods)
+	if err != nil {
+		return nil, err
+	}
+	now := fromMS(ms(s.now()))
+	b := &Borrower{ID: id, LenderID: in.LenderID, Name: name, Timezone: in.Timezone, Pack: pack, IDNumber: idMasked,
+		Holds: []Hold{}, CreatedAt: now}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		if ok, err := exists(ctx, tx, "lenders", in.LenderID); err != nil || !ok {
+			return errors.Join(err, notFoundIf(!ok, "lender_id", "lender", in.LenderID))
+		}
+		for _, t := range []string{"borrowers", "parties"} {
+			if ok, err := exists(ctx, tx, t, id); err != nil || ok {
+				return errors.Join(err, idTakenIf(ok, "id", id))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO borrowers (id, lender_id, name, timezone, pack, id_number_enc, id_number_masked, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, in.LenderID, name, in.Timezone, pack, idEnc, idMasked, ms(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO parties (id, borrower_id, role, name, relation, created_at)
+			VALUES ($1, $1, 'debtor', $2, 'self', $3)`, id, name, ms(now)); err != nil {
+			return err
+		}
+		return s.insertMethods(ctx, tx, id, methods, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func notFoundIf(missing bool, field, what, id string) error {
+	if !missing {
+		return nil
+	}
+	e := notFound(what, id)
+	e.Field = field
+	return e
+}
+
+const borrowerColumns = "id, lender_id, name, timezone, pack, id_number_masked, created_at"
+
+// Borrower returns one borrower with the holds on it.
+func (s *Service) Borrower(ctx context.Context, p Principal, id string) (*Borrower, error) {
+	if err := s.borrowerVisible(ctx, s.db.R, p, id); err != nil {
+		return nil, err
+	}
+	b, err := scanBorrower(s.db.R.QueryRowContext(ctx, "SELECT "+borrowerColumns+" FROM borrowers WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("borrower", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.Holds, err = s.holds(ctx, s.db.R, id)
+	return &b, err
+}
+
+func scanBorrower(r interface{ Scan(...any) error }) (Borrower, error) {
+	var b Borrower
+	var at int64
+	err := r.Scan(&b.ID, &b.LenderID, &b.Name, &b.Timezone, &b.Pack, &b.IDNumber, &at)
+	b.CreatedAt = fromMS(at)
+	b.Holds = []Hold{}
+	return b, err
+}
+
+// Borrowers lists borrowers; an agency sees those with a case assigned to it.
+func (s *Service) Borrowers(ctx context.Context, p Principal, page Page) ([]Borrower, error) {
+	scan := func(r *sql.Rows) (Borrower, error) { return scanBorrower(r) }
+	if p.Admin {
+		return collect(ctx, s.db.R, scan, "SELECT "+borrowerColumns+" FROM borrowers WHERE id > $1 ORDER BY id LIMIT $2",
+			page.After, page.limit())
+	}
+	return collect(ctx, s.db.R, scan, "SELECT "+borrowerColumns+` FROM borrowers b WHERE id > $1
+		AND EXISTS (SELECT 1 FROM cases c WHERE c.borrower_id = b.id AND c.agency_id = $2) ORDER BY id LIMIT $3`,
+		page.After, p.AgencyID, page.limit())
+}
+
+// borrowerVisible returns NotFound unless p may see the borrower: the lender's
+// administrators see every borrower, an agency those with a case assigned to it.
+func (s *Service) borrowerVisible(ctx context.Context, q querier, p Principal, id string) error {
+	var one int
+	var err error
+	if p.Admin {
+		err = q.QueryRowContext(ctx, "SELECT 1 FROM borrowers WHERE id = $1", id).Scan(&one)
+	} else {
+		err = q.QueryRowContext(ctx, "SELECT 1 FROM cases WHERE borrower_id = $1 AND agency_id = $2 LIMIT 1", id, p.AgencyID).Scan(&one)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("borrower", id)
+	}
+	return err
+}
+
+// ---- debts
+
+// DebtInput creates a debt with its repayment schedule.
+type DebtInput struct {
+	ID           string             `json:"id,omitempty" doc:"optional; generated when empty"`
+	BorrowerID   string             `json:"borrower_id"`
+	Currency     string             `json:"currency" pattern:"^[A-Z]{3}$" doc:"ISO 4217 code"`
+	Principal    int64              `json:"principal" minimum:"0" doc:"minor units"`
+	Fees         int64              `json:"fees,omitempty" minimum:"0" doc:"minor units"`
+	Installments []InstallmentInput `json:"installments" minItems:"1" maxItems:"360"`
+}
+
+// InstallmentInput is one scheduled repayment.
+type InstallmentInput struct {
+	DueDate string `json:"due_date" format:"date"`
+	Amount  int64  `json:"amount" minimum:"1"`
+	Paid    int64  `json:"paid,omitempty" minimum:"0"`
+}
+
+// CreateDebt adds a debt to a borrower.
+func (s *Service) CreateDebt(ctx context.Context, p Principal, in DebtInput) (*Debt, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	id, err := checkID("id", in.ID, "dbt")
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Currency) != 3 || strings.ToUpper(in.Currency) != in.Currency {
+		return nil, invalid("currency", "must be an ISO 4217 code such as CNY or USD", "须为 ISO 4217 货币代码，如 CNY、USD")
+	}
+	if in.Principal < 0 || in.Fees < 0 {
+		return nil, invalid("principal", "amounts must not be negative", "金额不能为负")
+	}
+	if len(in.Installments) == 0 || len(in.Installments) > 360 {
+		return nil, invalid("installments", "need 1 to 360 installments", "需要 1 至 360 期")
+	}
+	var last time.Time
+	for i, it := range in.Installments {
+		f := fmt.Sprintf("installments[%d]", i)
+		d, err := checkDate(f+".due_date", it.DueDate)
+		if err != nil {
+			return nil, err
+		}
+		if !d.After(last) {
+			return nil, invalid(f+".due_date", "due dates must increase", "到期日须递增")
+		}
+		last = d
+		if it.Amount <= 0 || it.Paid < 0 || it.Paid > it.Amount {
+			return nil, invalid(f, "amount must be positive and paid between 0 and amount", "金额须为正，已还金额须在 0 与金额之间")
+		}
+	}
+	now := fromMS(ms(s.now()))
+	var lender string
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT lender_id FROM borrowers WHERE id = $1", in.BorrowerID).Scan(&lender)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundIf(true, "borrower_id", "borrower", in.BorrowerID)
+		}
+		if err != nil {
+			return err
+		}
+		if ok, err := exists(ctx, tx, "debts", id); err != nil || ok {
+			return errors.Join(err, idTakenIf(ok, "id", id))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO debts (id, borrower_id, lender_id, currency, principal, fees, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, in.BorrowerID, lender, in.Currency, in.Principal, in.Fees, ms(now)); err != nil {
+			return err
+		}
+		for i, it := range in.Installments {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO installments (debt_id, seq, due_date, amount, paid) VALUES ($1, $2, $3, $4, $5)",
+				id, i+1, it.DueDate, it.Amount, it.Paid); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Debt(ctx, p, id)
+}
+
+// Debt returns one debt with its schedule and days past due.
+func (s *Service) Debt(ctx context.Context, p Principal, id string) (*Debt, error) {
+	var d Debt
+	var at int64
+	var tz string
+	err := s.db.R.QueryRowContext(ctx, `SELECT d.id, d.borrower_id, d.lender_id, d.currency, d.principal, d.fees, d.created_at, b.timezone
+		FROM debts d JOIN borrowers b ON b.id = d.borrower_id WHERE d.id = $1`, id).
+		Scan(&d.ID, &d.BorrowerID, &d.LenderID, &d.Currency, &d.Principal, &d.Fees, &at, &tz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("debt", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.borrowerVisible(ctx, s.db.R, p, d.BorrowerID); err != nil {
+		return nil, notFound("debt", id)
+	}
+	d.CreatedAt = fromMS(at)
+	d.Installments, err = collect(ctx, s.db.R, func(r *sql.Rows) (Installment, error) {
+		var it Installment
+		return it, r.Scan(&it.DueDate, &it.Amount, &it.Paid)
+	}, "SELECT due_date, amount, paid FROM installments WHERE debt_id = $1 ORDER BY seq", id)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := policy.LoadLocation(tz)
+	if err != nil {
+		return nil, err
+	}
+	d.Outstanding, d.DaysPastDue = Arrears(d.Installments, s.now().In(loc))
+	return &d, nil
+}
+
+// Arrears returns what remains unpaid of a schedule and how many days the earliest
+// unpaid installment is past due on the calendar day of now (in now's location).
+func Arrears(schedule []Installment, now time.Time) (outstanding int64, daysPastDue int) {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	for _, it := range schedule {
+		if it.Paid >= it.Amount {
+			continue
+		}
+		outstanding += it.Amount - it.Paid
+		due, err := time.Parse(time.DateOnly, it.DueDate)
+		if err != nil || daysPastDue > 0 {
+			continue
+		}
+		if d := int(today.Sub(due).Hours() / 24); d > 0 {
+			daysPastDue = d
+		}
+	}
+	return outstanding, daysPastDue
+}
+
+// Debts lists a borrower's debts.
+func (s *Service) Debts(ctx context.Context, p Principal, borrowerID string) ([]Debt, error) {
+	if err := s.borrowerVisible(ctx, s.db.R, p, borrowerID); err != nil {
+		return nil, err
+	}
+	ids, err := collect(ctx, s.db.R, func(r *sql.Rows) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, "SELECT id FROM debts WHERE borrower_id = $1 ORDER BY id", borrowerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Debt, 0, len(ids))
+	for _, id := range ids {
+		d, err := s.Debt(ctx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, nil
+}
+
+// ---- cases
+
+// CaseInput assigns a debt to an agency.
+type CaseInput struct {
+	ID       string `json:"id,omitempty" doc:"optional; generated when empty"`
+	DebtID   string `json:"debt_id"`
+	AgencyID string `json:"agency_id" doc:"must be an approved agency"`
+}
+
+// CreateCase assigns a debt to an approved agency.
+func (s *Service) CreateCase(ctx context.Context, p Principal, in CaseInput) (*Case, error) {
+	if !p.Admin {
+		return nil, errAdminOnly
+	}
+	id, err := checkID("id", in.ID, "case")
+	if err != nil {
+		return nil, err
+	}
+	now := fromMS(ms(s.now()))
+	c := &Case{ID: id, DebtID: in.DebtID, AgencyID: in.AgencyID, Status: CaseOpen, CreatedAt: now, UpdatedAt: now}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT borrower_id FROM debts WHERE id = $1", in.DebtID).Scan(&c.BorrowerID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundIf(true, "debt_id", "debt", in.DebtID)
+		}
+		if err != nil {
+			return err
+		}
+		var approved bool
+		err = tx.QueryRowContext(ctx, "SELECT approved FROM agencies WHERE id = $1", in.AgencyID).Scan(&approved)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundIf(true, "agency_id", "agency", in.AgencyID)
+		}
+		if err != nil {
+			return err
+		}
+		if !approved {
+			return &Error{Kind: Conflict, Field: "agency_id", EN: "the agency is not on the approved list; only approved agencies may collect",
+				ZH: "该机构不在准入名单上，只有准入的催收机构可以催收"}
+		}
+		if ok, err := exists(ctx, tx, "cases", id); err != nil || ok {
+			return errors.Join(err, idTakenIf(ok, "id", id))
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, debt_id, borrower_id, agency_id, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, in.DebtID, c.BorrowerID, in.AgencyID, CaseOpen, ms(now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+const caseColumns = "id, debt_id, borrower_id, agency_id, status, created_at, updated_at"
+
+func scanCase(r interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var at, up int64
+	err := r.Scan(&c.ID, &c.DebtID, &c.BorrowerID, &c.AgencyID, &c.Status, &at, &up)
+	c.CreatedAt, c.UpdatedAt = fromMS(at), fromMS(up)
+	return c, err
+}
+
+// Case returns one case; an agency sees only its own.
+func (s *Service) Case(ctx context.Context, p Principal, id string) (*Case, error) {
+	c, err := scanCase(s.db.R.QueryRowContext(ctx, "SELECT "+caseColumns+" FROM cases WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.Admin && c.AgencyID != p.AgencyID) {
+		return nil, notFound("case", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CaseFilter narrows a case list.
+type CaseFilter struct {
+	Status     string
+	BorrowerID string
+}
+
+// Cases lists cases; an agency sees only its own.
+func (s *Service) Cases(ctx context.Context, p Principal, f CaseFilter, page Page) ([]Case, error) {
+	if f.Status != "" {
+		if err := oneOf("status", f.Status, CaseOpen, CasePaused, CaseClosed); err != nil {
+			return nil, err
+		}
+	}
+	agency := p.AgencyID
+	if p.Admin {
+		agency = ""
+	}
+	return collect(ctx, s.db.R, func(r *sql.Rows) (Case, error) { return scanCase(r) },
+		"SELECT "+caseColumns+` FROM cases WHERE id > $1 AND ($2 = '' OR agency_id = $2) AND ($3 = '' OR status = $3)
+		AND ($4 = '' OR borrower_id = $4) ORDER BY id LIMIT $5`, page.After, agency, f.Status, f.BorrowerID, page.limit())
+}
+
+// SetCaseStatus opens, pauses or closes a case. Only open cases may be worked.
+func (s *Service) SetCaseStatus(ctx context.Context, p Principal, id, status string) (*Case, error) {
+	if err := oneOf("status", status, CaseOpen, CasePaused, CaseClosed); err != nil {
+		return nil, err
+	}
+	if _, err := s.Case(ctx, p, id); err != nil {
+		return nil, err
+	}
+	if !p.Admin && status == CaseOpen {
+		return nil, &Error{Kind: Forbidden, Field: "status", EN: "only the lender may reopen a case", ZH: "只有贷款机构可以重新开启案件"}
+	}
+	err := s.db.Update(ctx, func(tx *sql.Tx) error {
+		delete(s.cases, id)
+		_, err := tx.ExecContext(ctx, "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3", status, ms(s.now()), id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, p, id)
+}

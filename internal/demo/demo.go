@@ -1,0 +1,347 @@
+// Package demo seeds a synthetic dataset for `fairdebt serve --demo`: a lender,
+// agencies, about two hundred borrowers and a history that puts some of them in
+// every interesting state. Every name and number is made up: phone numbers use
+// prefixes no real subscriber has (+86 100…, +1 …555-01xx).
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+// Config says where and how to seed.
+type Config struct {
+	DB    *store.DB
+	Keys  *secret.Keys
+	Packs *policy.Registry
+	Pack  string    // the server's default pack
+	Now   time.Time // the demo's present; history is placed before it
+	// Borrowers is how many borrowers to create (200 when 0).
+	Borrowers int
+	// Seed makes the dataset reproducible (1 when 0).
+	Seed uint64
+}
+
+// Result tells the operator how to reach the demo.
+type Result struct {
+	AdminToken, AgencyID, AgencyToken string
+	OtherAgencyToken                  string // the second approved agency
+	UnapprovedAgencyToken             string // refused by the API
+	SampleCase, SampleParty           string
+	Borrowers, Attempts               int
+}
+
+// The demo's fixed ids.
+const (
+	LenderID           = "demo-lender"
+	AgencyID           = "demo-agency-a"
+	OtherAgencyID      = "demo-agency-b"
+	UnapprovedAgencyID = "demo-agency-x"
+)
+
+// clock is the seeding service's clock, moved to place history in the past.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// State is the situation a demo borrower is put in.
+type State int
+
+// The states, assigned round-robin.
+const (
+	Fresh           State = iota // just assigned, nothing tried yet
+	Unreachable                  // the last calls all failed: a consented contact may be asked to pass on a message
+	Disputed                     // a dispute hold
+	PlanActive                   // a repayment plan in good standing
+	CappedToday                  // today's connected calls are used up
+	Talked                       // a conversation yesterday
+	ContactObjected              // an emergency contact said "never again"
+	OptedOutSMS                  // the debtor opted out of SMS
+	numStates
+)
+
+// Seed creates the dataset. It refuses to run twice on one database.
+func Seed(ctx context.Context, c Config) (*Result, error) {
+	if c.Borrowers == 0 {
+		c.Borrowers = 200
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	clk := &clock{t: c.Now}
+	svc, err := collection.New(collection.Config{DB: c.DB, Keys: c.Keys, Packs: c.Packs, DefaultPack: c.Pack, Now: clk.now})
+	if err != nil {
+		return nil, err
+	}
+	admin := collection.Principal{Admin: true, Name: "demo"}
+	if _, err := svc.Lender(ctx, admin, LenderID); err == nil {
+		return nil, fmt.Errorf("this database already holds the demo dataset (its tokens were printed when it was created); use a new --data directory")
+	}
+	// Setup happens a month before now, so history can follow it.
+	clk.set(c.Now.AddDate(0, -1, 0))
+	if _, err := svc.CreateLender(ctx, admin, collection.LenderInput{ID: LenderID, Name: "示例小额贷款有限公司 Demo Lending Co."}); err != nil {
+		return nil, err
+	}
+	for _, a := range []collection.AgencyInput{
+		{ID: AgencyID, Name: "守法催收服务 Lawful Recovery Services", Approved: true},
+		{ID: OtherAgencyID, Name: "明理资产管理 Clearwater Asset Management", Approved: true},
+		{ID: UnapprovedAgencyID, Name: "快收咨询 Quick Collect Consulting (not approved)", Approved: false},
+	} {
+		if _, err := svc.CreateAgency(ctx, admin, a); err != nil {
+			return nil, err
+		}
+	}
+	r := &Result{AgencyID: AgencyID, Borrowers: c.Borrowers}
+	tokens := []struct {
+		dst *string
+		in  collection.TokenInput
+	}{
+		{&r.AdminToken, collection.TokenInput{Scope: collection.ScopeAdmin, Name: "demo admin"}},
+		{&r.AgencyToken, collection.TokenInput{Scope: collection.ScopeAgency, AgencyID: AgencyID, Name: "demo dialer A"}},
+		{&r.OtherAgencyToken, collection.TokenInput{Scope: collection.ScopeAgency, AgencyID: OtherAgencyID, Name: "demo dialer B"}},
+		{&r.UnapprovedAgencyToken, collection.TokenInput{Scope: collection.ScopeAgency, AgencyID: UnapprovedAgencyID, Name: "demo dialer X"}},
+	}
+	for _, t := range tokens {
+		if *t.dst, err = svc.IssueToken(ctx, t.in); err != nil {
+			return nil, err
+		}
+	}
+
+	// People first (a month ago), in parallel so the group commit batches them.
+	rng := rand.New(rand.NewPCG(c.Seed, 0xfa1d))
+	people := make([]*person, c.Borrowers)
+	for i := range people {
+		people[i] = newPerson(rng, i, c.Pack)
+	}
+	if err := parallel(c.Borrowers, func(i int) error { return people[i].create(ctx, svc, admin) }); err != nil {
+		return nil, err
+	}
+	r.SampleCase, r.SampleParty = people[0].caseID, people[0].id
+
+	// History, in time order, one borrower at a time within each step.
+	for day := 7; day >= 0; day-- {
+		for _, hour := range []int{9, 11, 14, 16, 19} {
+			for _, p := range people {
+				n, err := p.historyAt(ctx, svc, admin, clk, c.Now, day, hour)
+				if err != nil {
+					return nil, err
+				}
+				r.Attempts += n
+			}
+		}
+	}
+	clk.set(c.Now)
+	for _, p := range people {
+		if err := p.finish(ctx, svc, admin); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// parallel runs f(0..n-1) on a few goroutines and returns the first error.
+func parallel(n int, f func(int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	next := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林"}
+	given    = []string{"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平"}
+	first    = []string{"Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Avery", "Quinn", "Jamie", "Drew"}
+	last     = []string{"Sample", "Example", "Testman", "Placeholder", "Fictive", "Demo"}
+	usZones  = []struct{ tz, pack string }{
+		{"America/New_York", "us-nyc"}, {"America/New_York", "us-ma"}, {"America/Chicago", "us"}, {"America/Los_Angeles", "us"},
+	}
+	relations = []string{"parent", "spouse", "sibling", "friend"}
+)
+
+type person struct {
+	i                 int
+	id, caseID, name  string
+	tz, pack, country string
+	state             State
+	dpd               int
+	contacts          []string // emergency contact party ids
+	thirdParty        string
+	lastAttempt       string
+	rng               *rand.Rand
+}
+
+func newPerson(rng *rand.Rand, i int, defaultPack string) *person {
+	p := &person{i: i, id: fmt.Sprintf("B%04d", i+1), state: State(i % int(numStates)),
+		rng: rand.New(rand.NewPCG(uint64(i), rng.Uint64()))}
+	if i%10 == 9 { // one in ten lives in the United States
+		z := usZones[(i/10)%len(usZones)]
+		p.tz, p.pack, p.country = z.tz, z.pack, "us"
+		p.name = first[p.rng.IntN(len(first))] + " " + last[p.rng.IntN(len(last))]
+	} else {
+		p.tz, p.pack, p.country = "Asia/Shanghai", defaultPack, "cn"
+		p.name = surnames[p.rng.IntN(len(surnames))] + given[p.rng.IntN(len(given))]
+	}
+	p.dpd = []int{3, 15, 31, 45, 75, 120, 200}[p.rng.IntN(7)]
+	return p
+}
+
+// phone returns a number in a range no real subscriber has.
+func (p *person) phone(k int) string {
+	if p.country == "us" {
+		return fmt.Sprintf("+1%03d55501%02d", 201+p.rng.IntN(700), (p.i*7+k)%100)
+	}
+	return fmt.Sprintf("+86100%04d%04d", p.i, k)
+}
+
+func (p *person) create(ctx context.Context, svc *collection.Service, admin collection.Principal) error {
+	_, err := svc.CreateBorrower(ctx, admin, collection.BorrowerInput{ID: p.id, LenderID: LenderID, Name: p.name, Timezone: p.tz,
+		Pack: p.pack, ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.phone(0)}}})
+	if err != nil {
+		return err
+	}
+	loc, _ := policy.LoadLocation(p.tz)
+	today := time.Now().In(loc)
+	// Monthly installments, the first overdue by dpd days.
+	firstDue := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -p.dpd)
+	amount := int64(50_000 + p.rng.IntN(20)*10_000)
+	var inst []collection.InstallmentInput
+	for k := range 6 {
+		inst = append(inst, collection.InstallmentInput{DueDate: firstDue.AddDate(0, k, 0).Format(time.DateOnly), Amount: amount / 6})
+	}
+	currency := "CNY"
+	if p.country == "us" {
+		currency = "USD"
+	}
+	debt, err := svc.CreateDebt(ctx, admin, collection.DebtInput{ID: "L" + p.id[1:], BorrowerID: p.id, Currency: currency,
+		Principal: amount, Fees: amount / 20, Installments: inst})
+	if err != nil {
+		return err
+	}
+	agency := AgencyID
+	if p.i%4 == 3 {
+		agency = OtherAgencyID
+	}
+	cs, err := svc.CreateCase(ctx, admin, collection.CaseInput{ID: "C" + p.id[1:], DebtID: debt.ID, AgencyID: agency})
+	if err != nil {
+		return err
+	}
+	p.caseID = cs.ID
+	for k := range 1 + p.rng.IntN(2) {
+		pt, err := svc.CreateParty(ctx, admin, collection.PartyInput{BorrowerID: p.id, Role: "emergency_contact",
+			Name: surnames[p.rng.IntN(len(surnames))] + given[p.rng.IntN(len(given))], Relation: relations[p.rng.IntN(len(relations))],
+			Consent:        &collection.ConsentInput{By: "party", Method: "recorded_call", Evidence: fmt.Sprintf("rec-%s-%d", p.id, k)},
+			ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.phone(k + 1)}}})
+		if err != nil {
+			return err
+		}
+		p.contacts = append(p.contacts, pt.ID)
+	}
+	if p.i%5 == 0 { // a colleague the debtor listed as a reference: never to be called about the debt
+		pt, err := svc.CreateParty(ctx, admin, collection.PartyInput{BorrowerID: p.id, Role: "third_party", Name: "同事 Colleague",
+			Relation: "colleague", Consent: &collection.ConsentInput{By: "debtor", Method: "in_app", Evidence: "loan-application-form"},
+			ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.phone(9)}}})
+		if err != nil {
+			return err
+		}
+		p.thirdParty = pt.ID
+	}
+	return nil
+}
+
+// historyAt makes the contacts this person's state calls for at hour (local) on
+// the day that is `day` days before now, if that moment is in the past.
+func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin collection.Principal, clk *clock, now time.Time, day, hour int) (int, error) {
+	loc, _ := policy.LoadLocation(p.tz)
+	local := now.In(loc)
+	at := time.Date(local.Year(), local.Month(), local.Day()-day, hour, 0, 0, 0, loc)
+	if !at.Before(now) {
+		return 0, nil
+	}
+	var results []string
+	switch {
+	case p.state == Unreachable && day <= 1:
+		results = []string{"no_answer"}
+	case p.state == CappedToday && day == 0 && hour <= 14:
+		results = []string{"connected"}
+	case p.state == Talked && day == 1 && hour == 11:
+		results = []string{"connected"}
+	case p.state == Fresh:
+		return 0, nil
+	case day >= 3 && hour == 11 && p.rng.IntN(3) == 0:
+		results = []string{[]string{"no_answer", "busy", "connected", "voicemail"}[p.rng.IntN(4)]}
+	}
+	n := 0
+	for _, res := range results {
+		clk.set(at)
+		a, err := svc.Decide(ctx, admin, collection.AttemptInput{CaseID: p.caseID, PartyID: p.id, Channel: "call",
+			Message: "您好，这里是守法催收服务，关于您的借款还款事宜。"})
+		if err != nil {
+			return n, err
+		}
+		n++
+		if a.Allowed {
+			clk.set(at.Add(3 * time.Minute))
+			if _, err := svc.Outcome(ctx, admin, a.ID, res); err != nil {
+				return n, err
+			}
+		}
+		p.lastAttempt = a.ID
+	}
+	return n, nil
+}
+
+// finish applies the states that are not history: holds, objections, opt-outs.
+func (p *person) finish(ctx context.Context, svc *collection.Service, admin collection.Principal) error {
+	var err error
+	switch p.state {
+	case Disputed:
+		_, err = svc.CreateHold(ctx, admin, p.id, collection.HoldInput{Hold: "dispute", Note: "debtor disputes the amount (demo)"})
+	case PlanActive:
+		_, err = svc.CreateHold(ctx, admin, p.id, collection.HoldInput{Hold: "plan_active", Note: "3-month plan agreed (demo)"})
+	case ContactObjected:
+		_, err = svc.UpdateParty(ctx, admin, p.contacts[0], collection.PartyUpdate{Objected: true})
+	case OptedOutSMS:
+		_, err = svc.CreateOptOut(ctx, admin, collection.OptOutInput{PartyID: p.id, Channel: "sms", Source: "sms_reply"})
+	}
+	return err
+}

@@ -1,0 +1,226 @@
+// Package store opens fairdebt's database, applies its migrations and runs every
+// write through one group-committing writer.
+//
+// SQLite (the default, embedded) runs in WAL mode with one writer connection that
+// takes immediate transactions and a separate pool of readers. Writes are queued to
+// a single goroutine, which runs each queued function inside its own savepoint and
+// commits a whole batch at once: under load many writes share one fsync, and no write
+// is acknowledged before the commit that contains it has returned.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sync"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MaxBatch is the most writes committed in one transaction.
+const MaxBatch = 512
+
+// ErrClosed is returned by Update after Close.
+var ErrClosed = errors.New("store: closed")
+
+// DB is an open database: a reader pool for queries and a group-committing writer.
+type DB struct {
+	// R is the pool for reads. Reads see every committed write.
+	R *sql.DB
+	w *sql.DB
+
+	queue   chan *update
+	done    chan struct{}
+	mu      sync.RWMutex // guards closed against sends on queue
+	closed  bool
+	onAbort []func()
+}
+
+type update struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	err  error
+	done chan struct{}
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and migrates it.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	dsn := func(txlock string) string {
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", txlock)
+		return "file:" + path + "?" + q.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn("immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn("deferred")+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{})}
+	go db.writer()
+	return db, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// OnAbort registers f to run, on the writer goroutine, whenever a batch fails to
+// commit: whatever the batch's functions did to in-memory state must be forgotten.
+// Register before the first Update.
+func (db *DB) OnAbort(f func()) { db.onAbort = append(db.onAbort, f) }
+
+// Update runs fn in a write transaction and returns once that transaction has
+// committed (nil) or failed. Functions run one at a time on a single goroutine, each
+// in its own savepoint: an error from fn undoes only fn's writes. Because they run
+// one at a time, fn may use state that only Update functions touch without locks.
+func (db *DB) Update(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	u := &update{ctx: ctx, fn: fn, done: make(chan struct{})}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	db.queue <- u
+	db.mu.RUnlock()
+	// Once queued, wait for the real outcome even if ctx ends: a write that commits
+	// after the caller gave up must not be reported as failed.
+	<-u.done
+	return u.err
+}
+
+func (db *DB) writer() {
+	defer close(db.done)
+	batch := make([]*update, 0, MaxBatch)
+	for u := range db.queue {
+		batch = append(batch[:0], u)
+	fill:
+		for len(batch) < MaxBatch {
+			select {
+			case u, ok := <-db.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, u)
+			default:
+				break fill
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+func (db *DB) commit(batch []*update) {
+	defer func() {
+		for _, u := range batch {
+			close(u.done)
+		}
+	}()
+	tx, err := db.w.Begin()
+	if err != nil {
+		for _, u := range batch {
+			u.err = fmt.Errorf("store: begin: %w", err)
+		}
+		return
+	}
+	ok := 0
+	for _, u := range batch {
+		if u.err = u.ctx.Err(); u.err != nil {
+			continue
+		}
+		u.err = db.run(tx, u.fn)
+		if u.err == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		_ = tx.Rollback()
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		for _, u := range batch {
+			if u.err == nil {
+				u.err = fmt.Errorf("store: commit: %w", err)
+			}
+		}
+		for _, f := range db.onAbort {
+			f()
+		}
+	}
+}
+
+// run runs fn inside a savepoint, undoing its writes if it fails or panics.
+func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+		if err != nil {
+			if _, rerr := tx.Exec("ROLLBACK TO SAVEPOINT w"); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+		if _, rerr := tx.Exec("RELEASE SAVEPOINT w"); rerr != nil && err == nil {
+			err = fmt.Errorf("store: release savepoint: %w", rerr)
+		}
+	}()
+	return fn(tx)
+}
+
+// Close waits for queued writes to commit, then closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.queue)
+	}
+	db.mu.Unlock()
+	<-db.done
+	return errors.Join(db.R.Close(), db.w.Close())
+}
