@@ -2,7 +2,9 @@ package collection
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,7 +138,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		if in.IdempotencyKey != "" {
 			key = in.IdempotencyKey
 		}
-		id := newID("att")
+		id := s.attemptID(now)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
 			contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
@@ -157,6 +159,19 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		return nil, err
 	}
 	return out, nil
+}
+
+// attemptID returns a new attempt id that sorts after every earlier one made by this
+// service: the time in milliseconds, a counter, then randomness. It runs on the
+// writer goroutine only.
+func (s *Service) attemptID(now time.Time) string {
+	s.attemptSeq++
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16|uint64(s.attemptSeq))
+	if _, err := rand.Read(b[8:]); err != nil {
+		panic("collection: no randomness: " + err.Error())
+	}
+	return "att_" + idEncoding.EncodeToString(b[:])
 }
 
 var methodChannels = map[string][]policy.Channel{

@@ -25,8 +25,9 @@ type Service struct {
 	tokens      tokenCache
 
 	// Touched only by functions running on the store's writer goroutine.
-	debtors map[string]*debtorState
-	cases   map[string]caseInfo
+	debtors    map[string]*debtorState
+	cases      map[string]caseInfo
+	attemptSeq uint16
 }
 
 // Config configures a Service.
