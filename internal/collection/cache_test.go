@@ -1,0 +1,198 @@
+package collection
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	mrand "math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+func newTestService(t *testing.T, start time.Time) (*Service, *testClock) {
+	t.Helper()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	material := make([]byte, 64)
+	_, _ = rand.Read(material)
+	keys, err := secret.New(material)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := policy.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &testClock{t: start}
+	s, err := New(Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, clk
+}
+
+// TestCachedSnapshotMatchesDatabase drives random operations through the service
+// and, after each, checks that the gate's cached snapshot of the debtor decides
+// every probe attempt exactly as a snapshot loaded afresh from the database would.
+// The cache is what makes decisions fast; this is what makes it safe.
+func TestCachedSnapshotMatchesDatabase(t *testing.T) {
+	for _, pack := range []string{"cn", "us"} {
+		t.Run(pack, func(t *testing.T) {
+			tz := map[string]string{"cn": "Asia/Shanghai", "us": "America/New_York"}[pack]
+			loc, _ := time.LoadLocation(tz)
+			s, clk := newTestService(t, time.Date(2026, 11, 2, 9, 0, 0, 0, loc))
+			ctx := context.Background()
+			admin := Principal{Admin: true}
+			must := func(_ any, err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+			must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
+			must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: tz, Pack: pack}))
+			must(s.CreateDebt(ctx, admin, DebtInput{ID: "D", BorrowerID: "B", Currency: "CNY", Principal: 1,
+				Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+			must(s.CreateCase(ctx, admin, CaseInput{ID: "C", DebtID: "D", AgencyID: "A"}))
+			consent := &ConsentInput{By: "party", Method: "written", Evidence: "doc"}
+			must(s.CreateParty(ctx, admin, PartyInput{ID: "E", BorrowerID: "B", Role: "emergency_contact", Name: "E", Consent: consent}))
+			must(s.CreateParty(ctx, admin, PartyInput{ID: "T", BorrowerID: "B", Role: "third_party", Name: "T", Consent: consent}))
+
+			parties := []string{"B", "B", "B", "E", "T"}
+			channels := []string{"call", "call", "sms", "email"}
+			results := []string{"connected", "no_answer", "busy", "voicemail", "invalid_number", "failed", "delivered", "replied"}
+			holds := []string{"dispute", "cease", "plan_active"}
+			rng := mrand.New(mrand.NewPCG(1, uint64(len(pack))))
+			var allowed []string
+			for step := range 3000 {
+				var err error
+				switch op := rng.IntN(100); {
+				case op < 55:
+					var a *Attempt
+					purpose := []string{"collect", "locate"}[rng.IntN(2)]
+					a, err = s.Decide(ctx, admin, AttemptInput{CaseID: "C", PartyID: parties[rng.IntN(len(parties))],
+						Channel: channels[rng.IntN(len(channels))], Purpose: purpose})
+					if err == nil && a.Allowed {
+						allowed = append(allowed, a.ID)
+					}
+				case op < 80 && len(allowed) > 0:
+					i := rng.IntN(len(allowed))
+					_, err = s.Outcome(ctx, admin, allowed[i], results[rng.IntN(len(results))])
+					allowed = append(allowed[:i], allowed[i+1:]...)
+				case op < 84:
+					_, err = s.CreateHold(ctx, admin, "B", HoldInput{Hold: holds[rng.IntN(len(holds))]})
+				case op < 88:
+					err = s.DeleteHold(ctx, admin, "B", holds[rng.IntN(len(holds))])
+				case op < 91:
+					_, err = s.CreateOptOut(ctx, admin, OptOutInput{PartyID: parties[rng.IntN(len(parties))], Channel: channels[rng.IntN(len(channels))]})
+				case op < 94:
+					err = s.DeleteOptOut(ctx, admin, parties[rng.IntN(len(parties))], channels[rng.IntN(len(channels))])
+				case op < 95:
+					_, err = s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true})
+				case op < 97:
+					clk.add(time.Duration(rng.IntN(36*60)) * time.Minute)
+				}
+				if err != nil && !IsKind(err, NotFound) {
+					t.Fatalf("step %d: %v", step, err)
+				}
+				clk.add(time.Duration(rng.IntN(20)) * time.Minute)
+				compareWithFresh(t, s, step, clk.now())
+			}
+		})
+	}
+}
+
+func compareWithFresh(t *testing.T, s *Service, step int, now time.Time) {
+	t.Helper()
+	err := s.db.Update(context.Background(), func(tx *sql.Tx) error {
+		cached, ok := s.debtors["B"]
+		if !ok {
+			return nil
+		}
+		delete(s.debtors, "B")
+		fresh, err := s.debtorState(context.Background(), tx, "B", now)
+		s.debtors["B"] = cached // keep the cache accumulating across steps
+		if err != nil {
+			return err
+		}
+		for _, party := range []string{"B", "E", "T"} {
+			for _, ch := range []policy.Channel{policy.Call, policy.SMS, policy.Email, policy.Visit} {
+				for _, purpose := range []policy.Purpose{policy.Collect, policy.Locate} {
+					a := policy.Attempt{Party: party, Channel: ch, At: now, Purpose: purpose, Collectors: 2, CallerIDRegistered: true}
+					dc := policy.Evaluate(cached.pack, &policy.Snapshot{Debtor: cached.debtor, Parties: cached.parties, OptOuts: cached.optouts, History: cached.history}, &a)
+					df := policy.Evaluate(fresh.pack, &policy.Snapshot{Debtor: fresh.debtor, Parties: fresh.parties, OptOuts: fresh.optouts, History: fresh.history}, &a)
+					if !reflect.DeepEqual(dc, df) {
+						return fmt.Errorf("step %d, %s %s %s: cached decision %+v, fresh %+v", step, party, ch, purpose, dc, df)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTrimKeepsWhatRulesSee checks the history trimming rule directly: everything in
+// the window, the last keepLast contacts with the debtor however old, and, when the
+// pack has a once-only rule, every contact with anyone else.
+func TestTrimKeepsWhatRulesSee(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	debtorDays := []int{30, 20, 15, 12, 5, 1} // 5 and 1 are in the window
+	for _, keepAll := range []bool{false, true} {
+		st := &debtorState{window: 8 * 25 * time.Hour, keepLast: 3, keepAll: keepAll}
+		for d := 30; d >= 0; d-- {
+			at := now.Add(-time.Duration(d) * 24 * time.Hour)
+			if slices.Contains(debtorDays, d) {
+				st.add(fmt.Sprintf("d%02d", d), policy.Debtor, policy.Contact{At: at, Party: "B"}, now)
+			}
+			st.add(fmt.Sprintf("e%02d", d), policy.EmergencyContact, policy.Contact{At: at, Party: "E"}, now)
+		}
+		st.trim(now)
+		kept := map[string]bool{}
+		for _, id := range st.ids {
+			kept[id] = true
+		}
+		for _, d := range debtorDays {
+			want := d <= 12 // in the window (5, 1), or among the last 3 with the debtor (12, 5, 1)
+			if kept[fmt.Sprintf("d%02d", d)] != want {
+				t.Errorf("keepAll=%v: debtor contact %d days old kept=%v, want %v", keepAll, d, !want, want)
+			}
+		}
+		for d := 30; d >= 0; d-- {
+			if want := d <= 8 || keepAll; kept[fmt.Sprintf("e%02d", d)] != want {
+				t.Errorf("keepAll=%v: contact with another person %d days old kept=%v, want %v", keepAll, d, !want, want)
+			}
+		}
+		if len(st.history) != len(st.ids) || len(st.ids) != len(st.roles) {
+			t.Fatal("trim left the parallel slices out of step")
+		}
+		for i := 1; i < len(st.history); i++ {
+			if st.history[i].At.Before(st.history[i-1].At) {
+				t.Fatal("trim reordered the history")
+			}
+		}
+	}
+}
