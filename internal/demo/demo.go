@@ -134,7 +134,7 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	for i := range people {
 		people[i] = newPerson(rng, i, c.Pack)
 	}
-	if err := parallel(c.Borrowers, func(i int) error { return people[i].create(ctx, svc, admin) }); err != nil {
+	if err := parallel(c.Borrowers, func(i int) error { return people[i].create(ctx, svc, admin, c.Now) }); err != nil {
 		return nil, err
 	}
 	r.SampleCase, r.SampleParty = people[0].caseID, people[0].id
@@ -216,6 +216,7 @@ func newPerson(rng *rand.Rand, i int, defaultPack string) *person {
 	if i%10 == 9 { // one in ten lives in the United States
 		z := usZones[(i/10)%len(usZones)]
 		p.tz, p.pack, p.country = z.tz, z.pack, "us"
+		p.state = State((i / 10) % int(numStates)) // so the US borrowers cover every state too
 		p.name = first[p.rng.IntN(len(first))] + " " + last[p.rng.IntN(len(last))]
 	} else {
 		p.tz, p.pack, p.country = "Asia/Shanghai", defaultPack, "cn"
@@ -233,14 +234,14 @@ func (p *person) phone(k int) string {
 	return fmt.Sprintf("+86100%04d%04d", p.i, k)
 }
 
-func (p *person) create(ctx context.Context, svc *collection.Service, admin collection.Principal) error {
+func (p *person) create(ctx context.Context, svc *collection.Service, admin collection.Principal, now time.Time) error {
 	_, err := svc.CreateBorrower(ctx, admin, collection.BorrowerInput{ID: p.id, LenderID: LenderID, Name: p.name, Timezone: p.tz,
 		Pack: p.pack, ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.phone(0)}}})
 	if err != nil {
 		return err
 	}
 	loc, _ := policy.LoadLocation(p.tz)
-	today := time.Now().In(loc)
+	today := now.In(loc)
 	// Monthly installments, the first overdue by dpd days.
 	firstDue := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -p.dpd)
 	amount := int64(50_000 + p.rng.IntN(20)*10_000)
