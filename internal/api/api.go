@@ -76,7 +76,9 @@ func (s *server) authenticate(hapi huma.API) func(huma.Context, func(huma.Contex
 		p, err := s.svc.Authenticate(ctx.Context(), token)
 		if err != nil {
 			status := http.StatusUnauthorized
-			if err != collection.ErrBadToken {
+			if err == collection.ErrBadToken {
+				ctx.SetHeader("WWW-Authenticate", `Bearer realm="fairdebt", error="invalid_token"`)
+			} else {
 				status = http.StatusForbidden
 			}
 			if collection.IsKind(err, collection.Forbidden) {
@@ -250,13 +252,14 @@ func (s *server) register(a huma.API) {
 			return one(svc.CreateCase(ctx, p, in.Body))
 		}))
 	type caseList struct {
-		pageQuery
+		Limit      int    `query:"limit" minimum:"0" maximum:"1000" doc:"at most this many items (100 when 0)"`
+		After      string `query:"after" maxLength:"64" doc:"only items whose id sorts after this one"`
 		Status     string `query:"status" enum:"open,paused,closed,"`
 		BorrowerID string `query:"borrower_id" maxLength:"64"`
 	}
 	huma.Register(a, op("list-cases", http.MethodGet, "/v1/cases", "List cases (an agency sees its own)", "cases"),
 		wrap(s, func(ctx context.Context, p collection.Principal, in *caseList) (*itemsBody[collection.Case], error) {
-			return items(svc.Cases(ctx, p, collection.CaseFilter{Status: in.Status, BorrowerID: in.BorrowerID}, page(in.pageQuery)))
+			return items(svc.Cases(ctx, p, collection.CaseFilter{Status: in.Status, BorrowerID: in.BorrowerID}, collection.Page{Limit: in.Limit, After: in.After}))
 		}))
 	huma.Register(a, op("get-case", http.MethodGet, "/v1/cases/{id}", "Get a case", "cases"),
 		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Case], error) {
@@ -370,6 +373,7 @@ func (s *server) register(a huma.API) {
 	checkOp := op("check", http.MethodPost, "/v1/check", "Dry run: decide a request in the exact `fairdebt check` contract, recording nothing", "attempts")
 	checkOp.DefaultStatus = http.StatusOK
 	checkOp.MaxBodyBytes = 8 << 20
+	checkOp.SkipValidateBody = true // the check decoder validates, naming the field
 	huma.Register(a, checkOp, func(ctx context.Context, in *checkInput) (*body[policy.Decision], error) {
 		req, err := policy.DecodeRequest(in.RawBody, svc.Packs())
 		if err != nil {

@@ -57,7 +57,10 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 		}
 		var d huma.ErrorDetailer
 		if errors.As(err, &d) {
-			p.Errors = append(p.Errors, d.ErrorDetail())
+			detail := *d.ErrorDetail()
+			// Never echo the input: it may hold a phone or ID number.
+			detail.Value = nil
+			p.Errors = append(p.Errors, &detail)
 		} else {
 			p.Errors = append(p.Errors, &huma.ErrorDetail{Message: err.Error()})
 		}

@@ -162,8 +162,8 @@ func (e *Env) JSON(t testing.TB, method, path, token string, body any, want int,
 	}
 }
 
-// Fixture is a small world: a lender, an approved agency with a token, an
-// unapproved agency, and one borrower (Asia/Shanghai, pack cn) with a debt, an open
+// Fixture is a small world: a lender, two approved agencies with a token each,
+// and one borrower (Asia/Shanghai, pack cn) with a debt, an open
 // case assigned to the agency and one consented emergency contact.
 type Fixture struct {
 	LenderID, AgencyID, AgencyToken, OtherAgencyID, OtherAgencyToken string

@@ -41,6 +41,7 @@ var errAgencyNotApproved = &Error{Kind: Forbidden, EN: "the agency is not on the
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]tokenEntry
+	gen     uint64 // bumped by clear, so a lookup that raced a change is not cached
 }
 
 type tokenEntry struct {
@@ -61,9 +62,18 @@ func (c *tokenCache) get(hash string, now time.Time) (tokenEntry, bool) {
 	return e, true
 }
 
-func (c *tokenCache) put(hash string, e tokenEntry) {
+func (c *tokenCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *tokenCache) put(hash string, e tokenEntry, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.entries) > 10_000 {
 		clear(c.entries)
 	}
@@ -74,6 +84,7 @@ func (c *tokenCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.entries)
+	c.gen++
 }
 
 // Authenticate returns the principal a bearer token stands for.
@@ -86,6 +97,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if e, ok := s.tokens.get(hash, now); ok {
 		return e.p, e.err
 	}
+	gen := s.tokens.generation()
 	var p Principal
 	var scope string
 	var agency sql.NullString
@@ -105,7 +117,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	default:
 		p.AgencyID = agency.String
 	}
-	s.tokens.put(hash, tokenEntry{p: p, err: err, expires: now.Add(tokenCacheTTL)})
+	s.tokens.put(hash, tokenEntry{p: p, err: err, expires: now.Add(tokenCacheTTL)}, gen)
 	return p, err
 }
 

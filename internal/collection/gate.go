@@ -89,9 +89,17 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 	registered := in.CallerIDRegistered == nil || *in.CallerIDRegistered
 	var out *Attempt
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
-		if in.IdempotencyKey != "" && !p.Admin {
+		c, err := s.caseInfo(ctx, tx, in.CaseID)
+		if err != nil {
+			return err
+		}
+		if !p.Admin && c.agencyID != p.AgencyID {
+			return notFoundIf(true, "case_id", "case", in.CaseID)
+		}
+		if in.IdempotencyKey != "" {
+			// Keys are unique per agency: a retry gets the first decision back.
 			var id string
-			err := tx.QueryRowContext(ctx, "SELECT id FROM attempts WHERE agency_id = $1 AND idempotency_key = $2", p.AgencyID, in.IdempotencyKey).Scan(&id)
+			err := tx.QueryRowContext(ctx, "SELECT id FROM attempts WHERE agency_id = $1 AND idempotency_key = $2", c.agencyID, in.IdempotencyKey).Scan(&id)
 			if err == nil {
 				out, err = s.attempt(ctx, tx, id)
 				return err
@@ -99,13 +107,6 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-		}
-		c, err := s.caseInfo(ctx, tx, in.CaseID)
-		if err != nil {
-			return err
-		}
-		if !p.Admin && c.agencyID != p.AgencyID {
-			return notFound("case", in.CaseID)
 		}
 		if c.status != CaseOpen {
 			return &Error{Kind: Conflict, Field: "case_id", EN: "the case is " + c.status + "; only open cases may be worked",
