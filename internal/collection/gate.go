@@ -140,10 +140,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			key = in.IdempotencyKey
 		}
 		id := s.attemptID(now)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
-			contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-			id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
+		if _, err := s.db.Exec(ctx, tx, insertAttempt, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
 			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key); err != nil {
 			return err
 		}
@@ -208,7 +205,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 	}
 	var out *Attempt
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
-		a, err := s.attempt(ctx, tx, attemptID)
+		a, err := s.attemptTx(ctx, tx, attemptID)
 		if err != nil {
 			return err
 		}
@@ -226,7 +223,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 			return conflict(fmt.Sprintf("the outcome is already recorded as %s", a.Result), fmt.Sprintf("结果已记录为 %s", a.Result))
 		}
 		now := fromMS(ms(s.now()))
-		if _, err := tx.ExecContext(ctx, "UPDATE attempts SET result = $1, result_at = $2 WHERE id = $3", result, ms(now), attemptID); err != nil {
+		if _, err := s.db.Exec(ctx, tx, updateOutcome, result, ms(now), attemptID); err != nil {
 			return err
 		}
 		if st := s.debtors[a.BorrowerID]; st != nil {
@@ -264,8 +261,26 @@ func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 	return a, json.Unmarshal([]byte(doc), &a.Decision)
 }
 
+// The gate's hot statements, prepared once on the writer connection.
+const (
+	insertAttempt = `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
+		contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+	updateOutcome = "UPDATE attempts SET result = $1, result_at = $2 WHERE id = $3"
+	selectAttempt = "SELECT " + attemptColumns + " FROM attempts WHERE id = $1"
+)
+
 func (s *Service) attempt(ctx context.Context, q querier, id string) (*Attempt, error) {
-	a, err := scanAttempt(q.QueryRowContext(ctx, "SELECT "+attemptColumns+" FROM attempts WHERE id = $1", id))
+	return attemptRow(id, q.QueryRowContext(ctx, selectAttempt, id))
+}
+
+// attemptTx reads an attempt inside a write, with the prepared statement.
+func (s *Service) attemptTx(ctx context.Context, tx *sql.Tx, id string) (*Attempt, error) {
+	return attemptRow(id, s.db.QueryRow(ctx, tx, selectAttempt, id))
+}
+
+func attemptRow(id string, row *sql.Row) (*Attempt, error) {
+	a, err := scanAttempt(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("attempt", id)
 	}
@@ -289,14 +304,16 @@ func (s *Service) Attempt(ctx context.Context, p Principal, id string) (*Attempt
 
 // CaseAttempts lists a case's attempts, newest first, allowed and denied.
 func (s *Service) CaseAttempts(ctx context.Context, p Principal, caseID string, limit int) ([]Attempt, error) {
-	if _, err := s.Case(ctx, p, caseID); err != nil {
+	c, err := s.Case(ctx, p, caseID)
+	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Attempt, error) { return scanAttempt(r) },
-		"SELECT "+attemptColumns+" FROM attempts WHERE case_id = $1 ORDER BY at DESC, id DESC LIMIT $2", caseID, limit)
+		"SELECT "+attemptColumns+" FROM attempts WHERE borrower_id = $1 AND case_id = $2 ORDER BY at DESC, id DESC LIMIT $3",
+		c.BorrowerID, caseID, limit)
 }
 
 // caseInfo returns the case's borrower, agency and status, cached.

@@ -52,6 +52,9 @@ func New(c Config) (*Service, error) {
 	s := &Service{db: c.DB, keys: c.Keys, packs: c.Packs, defaultPack: c.DefaultPack, now: c.Now,
 		debtors: map[string]*debtorState{}, cases: map[string]caseInfo{}}
 	s.tokens.entries = map[string]tokenEntry{}
+	if err := c.DB.Prepare(context.Background(), insertAttempt, updateOutcome, selectAttempt); err != nil {
+		return nil, err
+	}
 	c.DB.OnAbort(func() {
 		clear(s.debtors)
 		clear(s.cases)

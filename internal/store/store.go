@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -43,6 +44,34 @@ type DB struct {
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	onAbort []func()
+
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt // prepared on the writer connection
+
+	ckpt               *sql.DB // checkpoints the write-ahead log in the background
+	stopCkpt, ckptDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// CheckpointInterval is how often the write-ahead log is copied into the database.
+const CheckpointInterval = 200 * time.Millisecond
+
+func (db *DB) checkpointer() {
+	defer close(db.ckptDone)
+	t := time.NewTicker(CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCkpt:
+			return
+		case <-t.C:
+			// PASSIVE never blocks the writer; what it cannot copy now waits for the
+			// next tick. Errors (a busy database) are retried the same way.
+			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 type update struct {
@@ -54,15 +83,18 @@ type update struct {
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and migrates it.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
-	dsn := func(txlock string) string {
+	dsn := func(txlock string, extra ...string) string {
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)"} {
+		for _, p := range append([]string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)",
+			"temp_store(MEMORY)"}, extra...) {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", txlock)
 		return "file:" + path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
+	// The writer never checkpoints: a background connection does, so commits
+	// never wait for the database file to be written and synced.
+	w, err := sql.Open("sqlite", dsn("immediate", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +117,21 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{})}
+	ckpt, err := sql.Open("sqlite", dsn("deferred"))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	ckpt.SetMaxOpenConns(1)
+	db := &DB{R: r, w: w, ckpt: ckpt, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{}),
+		stopCkpt: make(chan struct{}), ckptDone: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	go db.checkpointer()
 	go db.writer()
+	if err := db.Prepare(ctx, savepoint, release, rollbackTo); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -192,9 +237,16 @@ func (db *DB) commit(batch []*update) {
 	}
 }
 
+const (
+	savepoint  = "SAVEPOINT w"
+	release    = "RELEASE SAVEPOINT w"
+	rollbackTo = "ROLLBACK TO SAVEPOINT w"
+)
+
 // run runs fn inside a savepoint, undoing its writes if it fails or panics.
 func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
-	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, tx, savepoint); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
 	defer func() {
@@ -202,25 +254,81 @@ func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 			err = fmt.Errorf("store: write panicked: %v", p)
 		}
 		if err != nil {
-			if _, rerr := tx.Exec("ROLLBACK TO SAVEPOINT w"); rerr != nil {
+			if _, rerr := db.Exec(ctx, tx, rollbackTo); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
 		}
-		if _, rerr := tx.Exec("RELEASE SAVEPOINT w"); rerr != nil && err == nil {
+		if _, rerr := db.Exec(ctx, tx, release); rerr != nil && err == nil {
 			err = fmt.Errorf("store: release savepoint: %w", rerr)
 		}
 	}()
 	return fn(tx)
 }
 
+// Prepare prepares statements on the writer connection, so writes that run them
+// through Exec or QueryRow skip SQLite's parser. Call it before the statements are
+// needed, never from inside an Update function (the writer has one connection).
+func (db *DB) Prepare(ctx context.Context, queries ...string) error {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	for _, q := range queries {
+		if db.stmts[q] != nil {
+			continue
+		}
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare %q: %w", q, err)
+		}
+		db.stmts[q] = st
+	}
+	return nil
+}
+
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	db.stmtMu.RLock()
+	st := db.stmts[query]
+	db.stmtMu.RUnlock()
+	if st == nil {
+		return nil
+	}
+	return tx.StmtContext(ctx, st)
+}
+
+// Exec runs a statement in tx, prepared if Prepare has seen it.
+func (db *DB) Exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := db.stmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRow runs a one-row query in tx, prepared if Prepare has seen it.
+func (db *DB) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := db.stmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
 // Close waits for queued writes to commit, then closes the database.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	if !db.closed {
+	db.closeOnce.Do(func() {
+		db.mu.Lock()
 		db.closed = true
 		close(db.queue)
-	}
-	db.mu.Unlock()
-	<-db.done
-	return errors.Join(db.R.Close(), db.w.Close())
+		db.mu.Unlock()
+		<-db.done
+		close(db.stopCkpt)
+		<-db.ckptDone
+		// Leave a small log behind: copy everything and truncate it.
+		_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		db.stmtMu.Lock()
+		for q, st := range db.stmts {
+			st.Close()
+			delete(db.stmts, q)
+		}
+		db.stmtMu.Unlock()
+		db.closeErr = errors.Join(db.R.Close(), db.w.Close(), db.ckpt.Close())
+	})
+	return db.closeErr
 }

@@ -1,0 +1,411 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/demo"
+	"github.com/fairdebt/fairdebt/internal/loadgen"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+// The gate's performance target: at least this many decisions a second with a p99
+// latency no higher than benchTargetP99, on a 2-core machine with SQLite and
+// durable commits.
+const (
+	benchTargetRate = 5000
+	benchTargetP99  = 25 * time.Millisecond
+)
+
+type benchOptions struct {
+	clients, borrowers int
+	duration, warmup   time.Duration
+	url, token         string
+	json               bool
+	cpuprofile         string
+}
+
+func (a *app) benchCommand(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load benchmarks of the collection service",
+		Long: `bench runs load benchmarks against the collection service's HTTP API and reports
+what it sustains.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr))
+	return cmd
+}
+
+func (a *app) benchAttemptsCommand(stdout, stderr io.Writer) *cobra.Command {
+	var o benchOptions
+	cmd := &cobra.Command{
+		Use:   "attempts",
+		Short: "Measure decisions/s and latency of POST /v1/attempts under concurrent load",
+		Long: fmt.Sprintf(`attempts measures the recording gate end to end: --clients concurrent HTTP clients
+post contact attempts to POST /v1/attempts over loopback for --duration (after an
+uncounted --warmup), and it reports decisions per second and the latency of every
+decision (p50, p90, p99, max), allowed and denied alike.
+
+The target: at least %s decisions/s with p99 ≤ %v on a 2-core machine, on
+SQLite with durable commits (synchronous=FULL): every attempt is decided, recorded and
+fsynced before its answer is sent, and many decisions share one commit. The clients
+are a closed loop, so the mean latency is about clients ÷ decisions/s: at 5,000/s,
+64 clients wait about 13 ms on average, and 128 would need about twice the rate
+to meet the p99 target.
+
+Without --url, it starts the service in this process on 127.0.0.1 with a fresh
+temporary data directory, on the real SQLite store, seeds it with the demo dataset
+(--borrowers borrowers) and works the cases of the demo agency %s (three in
+four) with that agency's token. The load generator shares the CPUs with the server.
+With --url and --token, it drives an already running server instead, on at most
+--borrowers of the open cases the token sees.
+
+Each client loops: it picks a case at random, posts an attempt (mostly a call to the
+debtor, sometimes an SMS with a 120-character Chinese message, sometimes a call to an
+emergency contact to locate the debtor) and records an outcome for about half of the
+allowed ones; outcomes are counted apart. Any answer other than 201 (200 for an
+outcome) is an error: the first few are printed, and the command exits 1.`,
+			"5,000", benchTargetP99, demo.AgencyID),
+		Example: `  fairdebt bench attempts
+  fairdebt bench attempts --clients 128 --duration 30s --json
+  fairdebt bench attempts --url http://127.0.0.1:8080 --token fdt_...`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return a.benchAttempts(ctx, o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.clients, "clients", 64, "concurrent HTTP clients, each with one request in flight")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to measure")
+	f.DurationVar(&o.warmup, "warmup", 2*time.Second, "how long to run first without counting")
+	f.IntVar(&o.borrowers, "borrowers", 1000, "demo borrowers to seed and spread the attempts over (with --url: at most this many cases)")
+	f.StringVar(&o.url, "url", "", "drive the server at this base URL instead of starting one (needs --token)")
+	f.StringVar(&o.token, "token", "", "API token for --url: an agency token, or an admin token")
+	f.BoolVar(&o.json, "json", false, "print the result as JSON, and no progress")
+	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the load (warmup included) to this file")
+	_ = f.MarkHidden("cpuprofile")
+	return cmd
+}
+
+func (o *benchOptions) validate() error {
+	switch {
+	case o.clients < 1:
+		return errors.New("--clients: must be at least 1")
+	case o.clients > 100_000:
+		return errors.New("--clients: at most 100000")
+	case o.duration <= 0:
+		return errors.New("--duration: must be positive")
+	case o.warmup < 0:
+		return errors.New("--warmup: must not be negative")
+	case o.borrowers < 1:
+		return errors.New("--borrowers: must be at least 1")
+	case o.url == "" && o.token != "":
+		return errors.New("--token: only with --url")
+	case o.url != "" && o.token == "":
+		return errors.New("--url: needs --token")
+	case o.url != "" && !strings.HasPrefix(o.url, "http://") && !strings.HasPrefix(o.url, "https://"):
+		return fmt.Errorf("--url: %q is not an http:// or https:// URL", o.url)
+	}
+	return nil
+}
+
+// benchReport is the result of `bench attempts`; it is also its --json output.
+type benchReport struct {
+	Target        string          `json:"target"` // "in-process" or the --url
+	Server        *benchServerDoc `json:"server,omitempty"`
+	Clients       int             `json:"clients"`
+	DurationS     float64         `json:"duration_s"`
+	WarmupS       float64         `json:"warmup_s"`
+	Cases         int             `json:"cases"`
+	Attempts      int64           `json:"attempts"`
+	ElapsedS      float64         `json:"elapsed_s"`
+	DecisionsPerS float64         `json:"decisions_per_s"`
+	Allowed       int64           `json:"allowed"`
+	Denied        int64           `json:"denied"`
+	LatencyMS     benchLatency    `json:"latency_ms"`
+	Outcomes      int64           `json:"outcomes"`
+	OutcomeMS     benchLatency    `json:"outcome_latency_ms"`
+	Errors        int64           `json:"errors"`
+	ErrorSamples  []string        `json:"error_samples,omitempty"`
+	GOMAXPROCS    int             `json:"gomaxprocs"`
+	NumCPU        int             `json:"num_cpu"`
+	GoVersion     string          `json:"go_version"`
+	TargetMet     bool            `json:"target_met"`
+	Notes         []string        `json:"notes,omitempty"`
+}
+
+type benchLatency struct {
+	P50 float64 `json:"p50"`
+	P90 float64 `json:"p90"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// benchServerDoc describes the in-process server.
+type benchServerDoc struct {
+	URL         string  `json:"url"`
+	Store       string  `json:"store"`
+	JournalMode string  `json:"journal_mode"`
+	Synchronous string  `json:"synchronous"`
+	DataDir     string  `json:"data_dir"`
+	FileSystem  string  `json:"file_system,omitempty"`
+	Borrowers   int     `json:"borrowers"`
+	SeedS       float64 `json:"seed_s"`
+}
+
+func benchMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func latencyMS(p loadgen.Percentiles) benchLatency {
+	return benchLatency{P50: benchMS(p.P50), P90: benchMS(p.P90), P99: benchMS(p.P99), Max: benchMS(p.Max)}
+}
+
+func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {
+	if err := o.validate(); err != nil {
+		return inputError(err)
+	}
+	progress := func(format string, args ...any) {
+		if !o.json {
+			fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
+		}
+	}
+	rep := &benchReport{Target: "in-process", Clients: o.clients, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
+	url, token := o.url, o.token
+	if url == "" {
+		progress("seeding %d demo borrowers on a fresh SQLite database...", o.borrowers)
+		srv, err := a.startBenchServer(ctx, o.borrowers, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.close()
+		url, token, rep.Server = srv.doc.URL, srv.token, &srv.doc
+	} else {
+		rep.Target = url
+	}
+	client := loadgen.NewClient(o.clients)
+	limit := 0
+	if o.url != "" {
+		limit = o.borrowers
+	}
+	targets, err := loadgen.Discover(ctx, client, url, token, limit, func(note string) {
+		rep.Notes = append(rep.Notes, note)
+		progress("note: %s", note)
+	})
+	if err != nil {
+		return fmt.Errorf("listing the cases: %w", err)
+	}
+	if len(targets) == 0 {
+		return errors.New("the token sees no open case to work")
+	}
+	rep.Cases = len(targets)
+	progress("%d clients on %d cases: %v warmup, then %v measured", o.clients, len(targets), o.warmup, o.duration)
+
+	cfg := loadgen.Config{URL: url, Token: token, Targets: targets, Clients: o.clients, Duration: o.duration, Warmup: o.warmup, Client: client}
+	if !o.json {
+		cfg.Progress = func(p loadgen.Progress) {
+			if p.Warmup {
+				fmt.Fprintf(stderr, "bench: %3.0fs  warmup  %6.0f decisions/s\n", p.Elapsed.Seconds(), p.Rate)
+			} else {
+				fmt.Fprintf(stderr, "bench: %3.0fs  %8d decisions  %6.0f decisions/s\n", p.Elapsed.Seconds(), p.Attempts, p.Rate)
+			}
+		}
+	}
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return inputError(fmt.Errorf("--cpuprofile: %w", fileError(err)))
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if o.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+
+	rep.Attempts, rep.Allowed, rep.Denied, rep.Outcomes = res.Attempts, res.Allowed, res.Denied, res.Outcomes
+	rep.ElapsedS, rep.DecisionsPerS = res.Elapsed.Seconds(), res.Rate()
+	rep.LatencyMS, rep.OutcomeMS = latencyMS(res.Latency), latencyMS(res.OutcomeLatency)
+	rep.Errors, rep.ErrorSamples = res.Errors, res.ErrorSamples
+	rep.TargetMet = res.Attempts > 0 && res.Rate() >= benchTargetRate && res.Latency.P99 <= benchTargetP99
+
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printBench(stdout, rep, res)
+	}
+	if res.Errors > 0 {
+		return &exitError{exitFailure, fmt.Errorf("%d requests failed", res.Errors)}
+	}
+	if ctx.Err() != nil {
+		return &exitError{exitFailure, errors.New("interrupted: the numbers cover part of the run")}
+	}
+	return nil
+}
+
+func printBench(w io.Writer, rep *benchReport, res *loadgen.Result) {
+	if s := rep.Server; s != nil {
+		fs := ""
+		if s.FileSystem != "" {
+			fs = " (" + s.FileSystem + ")"
+		}
+		fmt.Fprintf(w, "server: in-process at %s; %s, journal_mode=%s, synchronous=%s, group commit; data in %s%s; %d demo borrowers seeded in %.1fs\n",
+			s.URL, s.Store, s.JournalMode, s.Synchronous, s.DataDir, fs, s.Borrowers, s.SeedS)
+	} else {
+		fmt.Fprintf(w, "server: %s\n", rep.Target)
+	}
+	fmt.Fprintf(w, "load: %d clients on %d cases, %v measured after %v warmup; GOMAXPROCS %d, %d CPUs, %s\n",
+		rep.Clients, rep.Cases, time.Duration(rep.DurationS*float64(time.Second)), time.Duration(rep.WarmupS*float64(time.Second)),
+		rep.GOMAXPROCS, rep.NumCPU, rep.GoVersion)
+	pct := func(n int64) float64 {
+		if res.Attempts == 0 {
+			return 0
+		}
+		return 100 * float64(n) / float64(res.Attempts)
+	}
+	l := res.Latency
+	fmt.Fprintf(w, "attempts: %d in %.1fs = %.0f decisions/s (allowed %.0f%%, denied %.0f%%); latency p50 %s p90 %s p99 %s max %s; outcomes %d; errors %d\n",
+		res.Attempts, res.Elapsed.Seconds(), res.Rate(), pct(res.Allowed), pct(res.Denied),
+		fmtLatency(l.P50), fmtLatency(l.P90), fmtLatency(l.P99), fmtLatency(l.Max), res.Outcomes, res.Errors)
+	if res.Outcomes > 0 {
+		ol := res.OutcomeLatency
+		fmt.Fprintf(w, "outcomes: %d (%.0f/s); latency p50 %s p90 %s p99 %s max %s\n", res.Outcomes,
+			float64(res.Outcomes)/res.Elapsed.Seconds(), fmtLatency(ol.P50), fmtLatency(ol.P90), fmtLatency(ol.P99), fmtLatency(ol.Max))
+	}
+	verdict := "met"
+	if !rep.TargetMet {
+		verdict = "NOT met"
+	}
+	fmt.Fprintf(w, "target: ≥ %d decisions/s at p99 ≤ %v (2 cores, SQLite, durable commits): %s\n", benchTargetRate, benchTargetP99, verdict)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for _, s := range res.ErrorSamples {
+		fmt.Fprintf(w, "error: %s\n", s)
+	}
+	if n := res.Errors - int64(len(res.ErrorSamples)); n > 0 {
+		fmt.Fprintf(w, "error: ... and %d more\n", n)
+	}
+}
+
+func fmtLatency(d time.Duration) string {
+	if d >= 100*time.Millisecond {
+		return fmt.Sprintf("%.0fms", benchMS(d))
+	}
+	return fmt.Sprintf("%.1fms", benchMS(d))
+}
+
+// benchServer is a fairdebt service running in this process for a benchmark.
+type benchServer struct {
+	doc   benchServerDoc
+	token string
+	close func()
+}
+
+// startBenchServer starts the service on 127.0.0.1 on a fresh temporary data
+// directory, as `serve --demo` would, seeded with borrowers demo borrowers.
+func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Writer) (_ *benchServer, err error) {
+	reg, _, err := a.registry()
+	if err != nil {
+		return nil, err
+	}
+	const pack = "cn"
+	dir, err := os.MkdirTemp("", "fairdebt-bench-")
+	if err != nil {
+		return nil, err
+	}
+	var cleanup []func()
+	closeAll := func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	cleanup = append(cleanup, func() { os.RemoveAll(dir) })
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
+	material := make([]byte, 64)
+	if _, err := rand.Read(material); err != nil {
+		return nil, err
+	}
+	keys, err := secret.New(material)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "fairdebt.db"))
+	if err != nil {
+		return nil, err
+	}
+	cleanup = append(cleanup, func() { db.Close() })
+	doc := benchServerDoc{Store: "SQLite", DataDir: dir, FileSystem: loadgen.FSType(dir), Borrowers: borrowers}
+	// The reader pool is opened with the writer's pragmas: ask it what they are.
+	if err := db.R.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&doc.JournalMode); err != nil {
+		return nil, err
+	}
+	var syncMode int
+	if err := db.R.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
+		return nil, err
+	}
+	doc.Synchronous = map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[syncMode]
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: pack})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	seeded, err := demo.Seed(ctx, demo.Config{DB: db, Keys: keys, Packs: reg, Pack: pack, Now: time.Now(), Borrowers: borrowers})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	doc.SeedS = time.Since(start).Seconds()
+
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: api.New(svc, log, prometheus.NewRegistry()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() { _ = srv.Serve(ln) }()
+	cleanup = append(cleanup, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	doc.URL = "http://" + ln.Addr().String()
+	return &benchServer{doc: doc, token: seeded.AgencyToken, close: closeAll}, nil
+}

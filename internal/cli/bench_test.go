@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestBenchAttemptsShortRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and loads it for a second")
+	}
+	code, stdout, stderr := run(t, nil, "bench", "attempts", "--json",
+		"--duration", "1s", "--warmup", "0", "--clients", "4", "--borrowers", "20")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	if stderr != "" {
+		t.Errorf("--json writes no progress, got stderr:\n%s", stderr)
+	}
+	var rep benchReport
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("output is not the JSON report: %v\n%s", err, stdout)
+	}
+	if rep.Attempts <= 0 {
+		t.Errorf("attempts = %d, want > 0", rep.Attempts)
+	}
+	if rep.Errors != 0 {
+		t.Errorf("errors = %d (%q), want 0", rep.Errors, rep.ErrorSamples)
+	}
+	if rep.Allowed+rep.Denied != rep.Attempts {
+		t.Errorf("allowed %d + denied %d != attempts %d", rep.Allowed, rep.Denied, rep.Attempts)
+	}
+	l := rep.LatencyMS
+	if !(0 < l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.Max) {
+		t.Errorf("latency percentiles out of order: %+v", l)
+	}
+	if rep.DecisionsPerS <= 0 || rep.ElapsedS <= 0 {
+		t.Errorf("decisions/s = %v over %vs, want both > 0", rep.DecisionsPerS, rep.ElapsedS)
+	}
+	// 20 demo borrowers: the demo agency has the cases of 15 of them.
+	if rep.Cases != 15 || rep.Clients != 4 {
+		t.Errorf("cases = %d, clients = %d; want 15 and 4", rep.Cases, rep.Clients)
+	}
+	if s := rep.Server; s == nil || s.Synchronous != "FULL" || s.JournalMode != "wal" || s.Borrowers != 20 {
+		t.Errorf("server = %+v, want SQLite in WAL mode with synchronous=FULL and 20 borrowers", s)
+	}
+}
+
+func TestBenchAttemptsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--clients", "0"},
+		{"--duration", "0s"},
+		{"--warmup", "-1s"},
+		{"--borrowers", "0"},
+		{"--url", "http://127.0.0.1:1"},
+		{"--token", "fdt_x"},
+		{"--url", "127.0.0.1:8080", "--token", "fdt_x"},
+		{"--clients", "many"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, stdout, stderr := run(t, nil, append([]string{"bench", "attempts"}, args...)...)
+			if code != exitInput {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitInput, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+			if !strings.HasPrefix(stderr, "fairdebt: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+				t.Errorf("want a one-line error, got %q", stderr)
+			}
+		})
+	}
+	code, _, stderr := run(t, nil, "bench", "attempts", "--clients", "0")
+	if code != exitInput || stderr != "fairdebt: --clients: must be at least 1\n" {
+		t.Errorf("--clients 0: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,0 +1,229 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// errPagingIgnored reports a list that does not honour limit and after.
+var errPagingIgnored = errors.New("the server ignores limit and after")
+
+type caseItem struct {
+	ID         string `json:"id"`
+	BorrowerID string `json:"borrower_id"`
+}
+
+// Discover lists the open cases the token sees (at most limit; all when limit <= 0)
+// and each case's debtor and emergency contacts, through the API. It pages through
+// GET /v1/cases; should the server not page that list, it finds the cases through
+// GET /v1/borrowers instead and says so through warn (when not nil).
+func Discover(ctx context.Context, client *http.Client, baseURL, token string, limit int, warn func(string)) ([]Target, error) {
+	d := &discovery{ctx: ctx, client: client, base: strings.TrimRight(baseURL, "/"), token: token, limit: limit}
+	cases, err := d.cases()
+	if errors.Is(err, errPagingIgnored) {
+		if warn != nil {
+			warn("GET /v1/cases ignores limit and after (it only ever lists its first page): finding the cases through GET /v1/borrowers instead")
+		}
+		cases, err = d.casesByBorrower()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(cases) > limit {
+		cases = cases[:limit]
+	}
+	return d.targets(cases)
+}
+
+type discovery struct {
+	ctx          context.Context
+	client       *http.Client
+	base, token  string
+	limit        int
+	requestLimit int // 1000 when 0
+}
+
+func (d *discovery) full(n int) bool { return d.limit > 0 && n >= d.limit }
+
+// page lists path with limit and after until an empty page, or until more than n
+// items when n > 0. It asks for one page past a short one, because a short page
+// may only mean the server ignored the limit.
+func page[T any](d *discovery, path string, q url.Values, id func(T) string, n int) ([]T, error) {
+	pageSize := d.requestLimit
+	if pageSize == 0 {
+		pageSize = 1000
+	}
+	var out []T
+	after := ""
+	for n <= 0 || len(out) < n {
+		var p struct {
+			Items []T `json:"items"`
+		}
+		q.Set("limit", fmt.Sprint(pageSize))
+		q.Del("after")
+		if after != "" {
+			q.Set("after", after)
+		}
+		if err := d.get(path+"?"+q.Encode(), &p); err != nil {
+			return nil, err
+		}
+		if len(p.Items) == 0 {
+			break
+		}
+		if len(p.Items) > pageSize || (after != "" && id(p.Items[0]) <= after) {
+			return nil, fmt.Errorf("GET %s: %w", path, errPagingIgnored)
+		}
+		out = append(out, p.Items...)
+		after = id(p.Items[len(p.Items)-1])
+	}
+	return out, nil
+}
+
+func (d *discovery) cases() ([]caseItem, error) {
+	return page(d, "/v1/cases", url.Values{"status": {"open"}}, func(c caseItem) string { return c.ID }, d.limit)
+}
+
+// casesByBorrower lists the borrowers the token sees, then each one's open cases.
+func (d *discovery) casesByBorrower() ([]caseItem, error) {
+	type borrower struct {
+		ID string `json:"id"`
+	}
+	borrowers, err := page(d, "/v1/borrowers", url.Values{}, func(b borrower) string { return b.ID }, d.limit)
+	if err != nil {
+		return nil, err
+	}
+	lists := make([][]caseItem, len(borrowers))
+	err = d.each(len(borrowers), func(i int) error {
+		var p struct {
+			Items []caseItem `json:"items"`
+		}
+		q := url.Values{"status": {"open"}, "borrower_id": {borrowers[i].ID}, "limit": {"1000"}}
+		if err := d.get("/v1/cases?"+q.Encode(), &p); err != nil {
+			return err
+		}
+		lists[i] = p.Items
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []caseItem
+	for _, l := range lists {
+		out = append(out, l...)
+		if d.full(len(out)) {
+			break
+		}
+	}
+	return out, nil
+}
+
+// targets finds the parties of each case's borrower.
+func (d *discovery) targets(cases []caseItem) ([]Target, error) {
+	type parties struct {
+		debtor   string
+		contacts []string
+	}
+	index := map[string]int{}
+	var borrowers []string
+	for _, c := range cases {
+		if _, ok := index[c.BorrowerID]; !ok {
+			index[c.BorrowerID] = len(borrowers)
+			borrowers = append(borrowers, c.BorrowerID)
+		}
+	}
+	found := make([]parties, len(borrowers))
+	err := d.each(len(borrowers), func(i int) error {
+		var list struct {
+			Items []struct {
+				ID   string `json:"id"`
+				Role string `json:"role"`
+			} `json:"items"`
+		}
+		if err := d.get("/v1/borrowers/"+url.PathEscape(borrowers[i])+"/parties", &list); err != nil {
+			return err
+		}
+		for _, it := range list.Items {
+			switch it.Role {
+			case "debtor":
+				found[i].debtor = it.ID
+			case "emergency_contact":
+				found[i].contacts = append(found[i].contacts, it.ID)
+			}
+		}
+		if found[i].debtor == "" {
+			return fmt.Errorf("borrower %s has no debtor party", borrowers[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Target, 0, len(cases))
+	for _, c := range cases {
+		p := found[index[c.BorrowerID]]
+		out = append(out, Target{CaseID: c.ID, Debtor: p.debtor, Contacts: p.contacts})
+	}
+	return out, nil
+}
+
+// each runs f(0..n-1) on a few goroutines and returns the first error.
+func (d *discovery) each(n int, f func(int) error) error {
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *discovery) get(pathQuery string, out any) error {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, d.base+pathQuery, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg := strings.Join(strings.Fields(string(data)), " ")
+		if r := []rune(msg); len(r) > 300 {
+			msg = string(r[:300]) + "…"
+		}
+		return fmt.Errorf("GET %s: status %d: %s", req.URL.Path, resp.StatusCode, msg)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	return nil
+}
