@@ -12,13 +12,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
@@ -33,28 +33,8 @@ type Env struct {
 	Service    *collection.Service
 	DB         *store.DB
 	Keys       *secret.Keys
-	Clock      *Clock
+	Clock      *clock.Manual
 	Client     *http.Client
-}
-
-// Clock is a settable clock for the service; it starts at the time given to Start.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 // Start runs a server with the built-in packs, default pack cn, on a database in
@@ -80,12 +60,12 @@ func Start(t testing.TB, now time.Time) *Env {
 		t.Fatal(err)
 	}
 	env := &Env{DBPath: path, DB: db, Keys: keys}
-	clock := time.Now
+	nowFunc := time.Now
 	if !now.IsZero() {
-		env.Clock = &Clock{t: now}
-		clock = env.Clock.Now
+		env.Clock = clock.NewManual(now)
+		nowFunc = env.Clock.Now
 	}
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clock})
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: nowFunc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +87,16 @@ func Start(t testing.TB, now time.Time) *Env {
 	return env
 }
 
-// Do sends a request with a bearer token (none when token is empty) and a JSON
-// body (none when body is nil; a []byte or string is sent as is), and returns the
-// status and the response body.
-func (e *Env) Do(t testing.TB, method, path, token string, body any) (int, []byte) {
+// Response is what came back from a request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Send sends a request with the given headers and a body: none when body is nil,
+// a []byte or string as is, anything else as JSON.
+func (e *Env) Send(t testing.TB, method, path string, header http.Header, body any) Response {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -133,8 +119,8 @@ func (e *Env) Do(t testing.TB, method, path, token string, body any) (int, []byt
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := e.Client.Do(req)
 	if err != nil {
@@ -145,7 +131,19 @@ func (e *Env) Do(t testing.TB, method, path, token string, body any) (int, []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, data
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Do sends a request with a bearer token (none when token is empty) and a body as
+// Send does, and returns the status and the response body.
+func (e *Env) Do(t testing.TB, method, path, token string, body any) (int, []byte) {
+	t.Helper()
+	header := http.Header{}
+	if token != "" {
+		header.Set("Authorization", "Bearer "+token)
+	}
+	r := e.Send(t, method, path, header, body)
+	return r.Status, r.Body
 }
 
 // JSON is Do that requires status want and decodes the response into out (unless nil).

@@ -9,24 +9,16 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-func newTestService(t *testing.T, start time.Time) (*Service, *testClock) {
+func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 	t.Helper()
 	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -43,8 +35,8 @@ func newTestService(t *testing.T, start time.Time) (*Service, *testClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: start}
-	s, err := New(Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.now})
+	clk := clock.NewManual(start)
+	s, err := New(Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,13 +103,13 @@ func TestCachedSnapshotMatchesDatabase(t *testing.T) {
 				case op < 95:
 					_, err = s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true})
 				case op < 97:
-					clk.add(time.Duration(rng.IntN(36*60)) * time.Minute)
+					clk.Add(time.Duration(rng.IntN(36*60)) * time.Minute)
 				}
 				if err != nil && !IsKind(err, NotFound) {
 					t.Fatalf("step %d: %v", step, err)
 				}
-				clk.add(time.Duration(rng.IntN(20)) * time.Minute)
-				compareWithFresh(t, s, step, clk.now())
+				clk.Add(time.Duration(rng.IntN(20)) * time.Minute)
+				compareWithFresh(t, s, step, clk.Now())
 			}
 		})
 	}

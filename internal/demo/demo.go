@@ -8,9 +8,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
@@ -47,24 +49,6 @@ const (
 	UnapprovedAgencyID = "demo-agency-x"
 )
 
-// clock is the seeding service's clock, moved to place history in the past.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // State is the situation a demo borrower is put in.
 type State int
 
@@ -89,8 +73,8 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	if c.Seed == 0 {
 		c.Seed = 1
 	}
-	clk := &clock{t: c.Now}
-	svc, err := collection.New(collection.Config{DB: c.DB, Keys: c.Keys, Packs: c.Packs, DefaultPack: c.Pack, Now: clk.now})
+	clk := clock.NewManual(c.Now) // the seeding service's clock, moved to place history in the past
+	svc, err := collection.New(collection.Config{DB: c.DB, Keys: c.Keys, Packs: c.Packs, DefaultPack: c.Pack, Now: clk.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +83,7 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 		return nil, fmt.Errorf("this database already holds the demo dataset (its tokens were printed when it was created); use a new --data directory")
 	}
 	// Setup happens a month before now, so history can follow it.
-	clk.set(c.Now.AddDate(0, -1, 0))
+	clk.Set(c.Now.AddDate(0, -1, 0))
 	if _, err := svc.CreateLender(ctx, admin, collection.LenderInput{ID: LenderID, Name: "示例小额贷款有限公司 Demo Lending Co."}); err != nil {
 		return nil, err
 	}
@@ -134,7 +118,12 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	for i := range people {
 		people[i] = newPerson(rng, i, c.Pack)
 	}
-	if err := parallel(c.Borrowers, func(i int) error { return people[i].create(ctx, svc, admin, c.Now) }); err != nil {
+	var g errgroup.Group
+	g.SetLimit(16)
+	for _, p := range people {
+		g.Go(func() error { return p.create(ctx, svc, admin, c.Now) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	r.SampleCase, r.SampleParty = people[0].caseID, people[0].id
@@ -151,40 +140,13 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 			}
 		}
 	}
-	clk.set(c.Now)
+	clk.Set(c.Now)
 	for _, p := range people {
 		if err := p.finish(ctx, svc, admin); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
-}
-
-// parallel runs f(0..n-1) on a few goroutines and returns the first error.
-func parallel(n int, f func(int) error) error {
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	next := make(chan int)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 var (
@@ -291,7 +253,7 @@ func (p *person) create(ctx context.Context, svc *collection.Service, admin coll
 
 // historyAt makes the contacts this person's state calls for at hour (local) on
 // the day that is `day` days before now, if that moment is in the past.
-func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin collection.Principal, clk *clock, now time.Time, day, hour int) (int, error) {
+func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin collection.Principal, clk *clock.Manual, now time.Time, day, hour int) (int, error) {
 	loc, _ := policy.LoadLocation(p.tz)
 	local := now.In(loc)
 	at := time.Date(local.Year(), local.Month(), local.Day()-day, hour, 0, 0, 0, loc)
@@ -313,7 +275,7 @@ func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin c
 	}
 	n := 0
 	for _, res := range results {
-		clk.set(at)
+		clk.Set(at)
 		a, err := svc.Decide(ctx, admin, collection.AttemptInput{CaseID: p.caseID, PartyID: p.id, Channel: "call",
 			Message: "您好，这里是守法催收服务，关于您的借款还款事宜。"})
 		if err != nil {
@@ -321,7 +283,7 @@ func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin c
 		}
 		n++
 		if a.Allowed {
-			clk.set(at.Add(3 * time.Minute))
+			clk.Set(at.Add(3 * time.Minute))
 			if _, err := svc.Outcome(ctx, admin, a.ID, res); err != nil {
 				return n, err
 			}

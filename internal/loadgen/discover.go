@@ -9,7 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // errPagingIgnored reports a list that does not honour limit and after.
@@ -175,29 +176,12 @@ func (d *discovery) targets(cases []caseItem) ([]Target, error) {
 
 // each runs f(0..n-1) on a few goroutines and returns the first error.
 func (d *discovery) each(n int, f func(int) error) error {
-	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i)
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(8)
 	for i := range n {
-		next <- i
+		g.Go(func() error { return f(i) })
 	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return g.Wait()
 }
 
 func (d *discovery) get(pathQuery string, out any) error {
