@@ -39,7 +39,7 @@ func fakeAPI(t *testing.T, n int, pagedCases bool) *httptest.Server {
 	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer fdt_t" {
-			http.Error(w, "no", 401)
+			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
 		switch p := r.URL.Path; {
