@@ -77,7 +77,11 @@ func TestCachedSnapshotMatchesDatabase(t *testing.T) {
 			holds := []string{"dispute", "cease", "plan_active"}
 			rng := mrand.New(mrand.NewPCG(1, uint64(len(pack))))
 			var allowed []string
-			for step := range 3000 {
+			steps := 3000
+			if raceEnabled {
+				steps = 600
+			}
+			for step := range steps {
 				var err error
 				switch op := rng.IntN(100); {
 				case op < 55:
