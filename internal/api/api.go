@@ -16,6 +16,7 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/screen"
 )
 
 // Version is the API version in the OpenAPI document.
@@ -380,6 +381,17 @@ func (s *server) register(a huma.API) {
 			return nil, s.problem(err)
 		}
 		return &body[policy.Decision]{Body: policy.Evaluate(req.Pack, &req.Snapshot, &req.Attempt)}, nil
+	})
+
+	type screenInput struct {
+		Body struct {
+			Text string `json:"text" maxLength:"16384" doc:"the message or call script to screen"`
+		}
+	}
+	screenOp := op("screen", http.MethodPost, "/v1/screen", "Screen a message for prohibited or sensitive content (the `fairdebt screen` contract)", "screen")
+	screenOp.DefaultStatus = http.StatusOK
+	huma.Register(a, screenOp, func(ctx context.Context, in *screenInput) (*body[screen.Document], error) {
+		return &body[screen.Document]{Body: screen.Default().Screen(in.Body.Text).Document(in.Body.Text)}, nil
 	})
 
 	// Tokens.

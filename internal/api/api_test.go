@@ -27,6 +27,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/apitest"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/screen"
 )
 
 var (
@@ -51,7 +52,7 @@ var operations = []string{
 	"create-promise", "list-promises",
 	"create-party", "get-party", "update-party", "create-contact-method", "lookup-contact",
 	"create-optout", "delete-optout",
-	"create-attempt", "get-attempt", "record-outcome", "check",
+	"create-attempt", "get-attempt", "record-outcome", "check", "screen",
 	"create-token",
 }
 
@@ -1744,6 +1745,34 @@ func TestAttempts(t *testing.T) {
 }
 
 // ---- the dry run
+
+func TestScreen(t *testing.T) {
+	h := start(t)
+	text := "你这个老赖，再不还钱就爆你通讯录"
+	h.run(t, []step{
+		{name: "screen/harmful", method: "POST", path: "/v1/screen", token: h.f.AgencyToken, body: map[string]string{"text": text}, want: 200,
+			check: func(t *testing.T, r response) {
+				got := decodeAs[screen.Document](t, r)
+				want := screen.Default().Screen(text).Document(text)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("POST /v1/screen %+v, want the screen contract %+v", got, want)
+				}
+				if got.Lang != "zh" || !slices.Contains(got.Categories, "insult") || !slices.Contains(got.Categories, "threat_exposure") {
+					t.Errorf("document %s", r.body)
+				}
+			}},
+		{name: "screen/lawful", method: "POST", path: "/v1/screen", token: h.f.AgencyToken, body: map[string]string{"text": "您好，请方便时回电。"}, want: 200,
+			check: func(t *testing.T, r response) {
+				if got := decodeAs[screen.Document](t, r); len(got.Categories) != 0 || len(got.Spans) != 0 {
+					t.Errorf("document %s", r.body)
+				}
+			}},
+		{name: "screen/no token", method: "POST", path: "/v1/screen", body: map[string]string{"text": "x"}, want: 401},
+		{name: "screen/malformed", method: "POST", path: "/v1/screen", token: h.f.AgencyToken, body: "{", want: 400},
+		{name: "screen/wrong type", method: "POST", path: "/v1/screen", token: h.f.AgencyToken, body: map[string]int{"text": 1}, want: 422, field: "text"},
+		{name: "screen/too long", method: "POST", path: "/v1/screen", token: h.f.AgencyToken, body: map[string]string{"text": strings.Repeat("x", 16385)}, want: 422, field: "text"},
+	})
+}
 
 func TestCheck(t *testing.T) {
 	h := start(t)

@@ -30,9 +30,14 @@ type Pack struct {
 
 	rules       []rule
 	obligations []obligationRule
-	screener    *screen.Screener
+	screener    contentScreener
 	// obligationTable[channel][role][purpose] lists the obligations of a contact.
 	obligationTable [SocialPost + 1][ThirdParty + 1][Locate + 1][]string
+}
+
+// contentScreener finds the content categories of a message.
+type contentScreener interface {
+	Categories(text string) screen.Set
 }
 
 // ruleKind is the engine's built-in check a rule configures.
@@ -397,7 +402,7 @@ func parsePackDoc(file string, data []byte) (*packDoc, LoadErrors) {
 func compilePack(reg *Registry, d *packDoc) (*Pack, LoadErrors) {
 	r := &nodeReader{file: d.file}
 	f := d.fields
-	p := &Pack{Name: d.name, Extends: d.extends, File: d.file, screener: screen.Default()}
+	p := &Pack{Name: d.name, Extends: d.extends, File: d.file, screener: screen.Interim()}
 	var base *Pack
 	if d.extends != "" {
 		var err error

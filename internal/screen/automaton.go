@@ -1,53 +1,54 @@
 package screen
 
 // automaton is an Aho-Corasick string matcher compiled to a dense DFA over byte
-// classes. Each state carries the set of categories of every term that ends there,
-// including terms that are suffixes of longer ones, so one pass over a text with
-// one table look-up per byte finds every category, overlapping matches included.
+// classes. Each state knows every term that ends there, including terms that are
+// suffixes of longer ones, so one pass over a text with one table look-up per byte
+// finds every occurrence of every term, overlapping ones included.
 //
 // Bytes that occur in no term share class 0, so a row holds one entry per distinct
 // byte of the lexicon rather than 256, which keeps the hot rows in cache.
 type automaton struct {
 	class [256]uint8 // class[b] is the column of byte b
-	// table holds one row per state: the state's output set, then its transitions.
+	// table holds one row per state: the state's output list, then its transitions.
 	// A transition holds the start of the next state's row, so stepping needs no
-	// multiplication: next = table[row+1+class].
+	// multiplication: next = table[row+1+class]; its top bit says whether the next
+	// state has outputs, so the common step touches one cache line, not two.
 	table []uint32
+	// outs[k] lists the terms that end in a state whose output list is k; list 0 is
+	// empty.
+	outs [][]int32
 }
 
-// newAutomaton builds the DFA for terms. ASCII letters match either case.
-func newAutomaton(terms []term) *automaton {
+// newAutomaton builds the DFA for terms, which the caller has normalised.
+func newAutomaton(terms []string) *automaton {
 	a := &automaton{}
 	w := 1 // the number of byte classes
 	for _, t := range terms {
-		for i := 0; i < len(t.text); i++ {
-			if c := lowerASCII(t.text[i]); a.class[c] == 0 {
+		for i := 0; i < len(t); i++ {
+			if a.class[t[i]] == 0 {
 				if w == 256 {
 					panic("screen: lexicon uses more than 255 distinct bytes")
 				}
-				a.class[c] = uint8(w)
+				a.class[t[i]] = uint8(w)
 				w++
 			}
 		}
 	}
-	for c := 'A'; c <= 'Z'; c++ {
-		a.class[c] = a.class[c+'a'-'A']
-	}
 	// The trie: goto edges, with 0 meaning "no edge" (the root is never a target).
 	delta := make([]int, w)
-	out := []Set{0}
-	for _, t := range terms {
+	out := [][]int32{nil}
+	for id, t := range terms {
 		s := 0
-		for i := 0; i < len(t.text); i++ {
-			c := int(a.class[t.text[i]])
+		for i := 0; i < len(t); i++ {
+			c := int(a.class[t[i]])
 			if delta[s*w+c] == 0 {
 				delta[s*w+c] = len(out)
 				delta = append(delta, make([]int, w)...)
-				out = append(out, 0)
+				out = append(out, nil)
 			}
 			s = delta[s*w+c]
 		}
-		out[s] = out[s].With(t.category)
+		out[s] = append(out[s], int32(id))
 	}
 	// Breadth-first, turn the trie into the DFA: a missing edge follows the failure
 	// link, and each state inherits the outputs of its failure state.
@@ -62,7 +63,7 @@ func newAutomaton(terms []term) *automaton {
 		s := queue[0]
 		queue = queue[1:]
 		f := fail[s]
-		out[s] |= out[f]
+		out[s] = append(out[s], out[f]...)
 		for c := 0; c < w; c++ {
 			if next := delta[s*w+c]; next != 0 {
 				fail[next] = delta[f*w+c]
@@ -76,31 +77,49 @@ func newAutomaton(terms []term) *automaton {
 	if len(out)*row > 1<<32-1 {
 		panic("screen: lexicon too large for the matcher")
 	}
+	if len(out)*row >= hasOutputs {
+		panic("screen: lexicon too large for the matcher")
+	}
 	a.table = make([]uint32, len(out)*row)
+	a.outs = [][]int32{nil}
 	for st := range out {
-		a.table[st*row] = uint32(out[st])
+		if len(out[st]) > 0 {
+			a.table[st*row] = uint32(len(a.outs))
+			a.outs = append(a.outs, out[st])
+		}
 		for c := 0; c < w; c++ {
-			a.table[st*row+1+c] = uint32(delta[st*w+c] * row)
+			next := delta[st*w+c]
+			e := uint32(next * row)
+			if len(out[next]) > 0 {
+				e |= hasOutputs
+			}
+			a.table[st*row+1+c] = e
 		}
 	}
 	return a
 }
 
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+// hasOutputs marks a transition into a state where terms end.
+const hasOutputs = 1 << 31
+
+// occurrence is one term found in a normalised text: bytes [end-len(term), end).
+type occurrence struct {
+	term int32
+	end  int32
 }
 
-// categories returns the union of the categories of every term found in text.
-func (a *automaton) categories(text string) Set {
-	var set uint32
+// scan appends every occurrence of every term in text to occ, in order of their end.
+func (a *automaton) scan(text []byte, occ []occurrence) []occurrence {
 	row := uint32(0)
 	t := a.table
 	for i := 0; i < len(text); i++ {
-		row = t[row+1+uint32(a.class[text[i]])]
-		set |= t[row]
+		e := t[row+1+uint32(a.class[text[i]])]
+		row = e &^ hasOutputs
+		if e&hasOutputs != 0 {
+			for _, id := range a.outs[t[row]] {
+				occ = append(occ, occurrence{term: id, end: int32(i + 1)})
+			}
+		}
 	}
-	return Set(set)
+	return occ
 }

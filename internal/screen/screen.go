@@ -1,14 +1,19 @@
-// Package screen finds prohibited or sensitive content in collection messages.
+// Package screen finds prohibited or sensitive content in collection messages, in
+// Chinese (simplified and traditional) and English, through the common evasions
+// (full-width forms, inserted spaces and symbols, invisible characters).
 //
-// This is the interim screener: a small keyword lexicon matched case-insensitively.
-// The content-screening issue replaces its internals (normalisation of traditional
-// Chinese, full-width forms and evasions, spans, a larger lexicon); the Category and
-// Set types and the Categories method are the contract the compliance gate relies on.
+// A message is normalised (normalize.go), every lexicon term is found in one pass of
+// an Aho-Corasick automaton (automaton.go), and the lexicon's rules (rules.go, data
+// in lexicon/*.yaml) turn term occurrences into findings, with co-occurrence windows
+// and negations. The package does no I/O.
 package screen
 
 import (
+	"embed"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Category is one stable content category.
@@ -87,36 +92,237 @@ func (s Set) Names() []string {
 	return out
 }
 
-// Screener reports which categories a text triggers. It is safe for concurrent use.
+// Screener finds prohibited or sensitive content in messages. It is safe for
+// concurrent use.
 type Screener struct {
-	matcher *automaton
+	lx *lexicon
 }
 
-type term struct {
-	text     string
-	category Category
-}
+//go:embed lexicon/*.yaml
+var lexiconFS embed.FS
 
-// New builds a screener from a lexicon: for each category, the terms that trigger it.
-// Terms are matched as substrings; ASCII letters match in either case.
-func New(lexicon map[Category][]string) *Screener {
-	var terms []term
-	for c := Category(0); c < numCategories; c++ {
-		for _, t := range lexicon[c] {
-			if t != "" {
-				terms = append(terms, term{text: t, category: c})
-			}
-		}
+// Compile builds a screener from lexicon files (file name → YAML), in name order.
+func Compile(files map[string][]byte) (*Screener, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
 	}
-	return &Screener{matcher: newAutomaton(terms)}
+	slices.Sort(names)
+	lx, err := compileLexicon(files, names)
+	if err != nil {
+		return nil, err
+	}
+	return &Screener{lx: lx}, nil
 }
 
-var defaultScreener = New(interimLexicon)
+var defaultScreener = sync.OnceValues(func() (*Screener, error) {
+	entries, err := lexiconFS.ReadDir("lexicon")
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		data, err := lexiconFS.ReadFile("lexicon/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		files["lexicon/"+e.Name()] = data
+	}
+	return Compile(files)
+})
 
-// Default returns the screener built from the embedded lexicon.
-func Default() *Screener { return defaultScreener }
+// Default returns the screener built from the embedded lexicon. The lexicon is
+// checked by the tests, so a failure to build it is a bug and panics.
+func Default() *Screener {
+	s, err := defaultScreener()
+	if err != nil {
+		panic("screen: embedded lexicon: " + err.Error())
+	}
+	return s
+}
+
+// Span is one finding: the rule that fired and where, in runes of the original text.
+type Span struct {
+	Category Category
+	Start    int
+	End      int
+	Rule     string
+}
+
+// Result is what screening one message found.
+type Result struct {
+	// Lang is the message's language: "zh", "en", or "" when it has no letters.
+	Lang       string
+	Categories Set
+	Spans      []Span
+}
+
+// Document is the JSON form of a screening result, the public contract of
+// `fairdebt screen` and POST /v1/screen.
+type Document struct {
+	Text       string    `json:"text"`
+	Lang       string    `json:"lang" doc:"zh, en, or empty when the text has no letters"`
+	Categories []string  `json:"categories"`
+	Spans      []DocSpan `json:"spans"`
+}
+
+// DocSpan is one finding in a Document, in runes of the text.
+type DocSpan struct {
+	Category string `json:"category"`
+	Start    int    `json:"start"`
+	End      int    `json:"end"`
+	Rule     string `json:"rule"`
+}
+
+// Document returns the result as its JSON document for text.
+func (r Result) Document(text string) Document {
+	d := Document{Text: text, Lang: r.Lang, Categories: r.Categories.Names(), Spans: make([]DocSpan, len(r.Spans))}
+	if d.Categories == nil {
+		d.Categories = []string{}
+	}
+	for i, s := range r.Spans {
+		d.Spans[i] = DocSpan{Category: s.Category.String(), Start: s.Start, End: s.End, Rule: s.Rule}
+	}
+	return d
+}
+
+// scratch holds one screening's buffers; they are pooled, so screening allocates
+// nothing in the steady state.
+type scratch struct {
+	n    Normalized
+	occ  []occurrence
+	hits []ruleHit
+}
+
+// ruleHit is a term occurrence as one rule sees it, in runes of the original text.
+type ruleHit struct {
+	rule       int32
+	group      int8 // -1: an unless term
+	start, end int32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Categories returns the set of categories that text triggers.
 func (s *Screener) Categories(text string) Set {
-	return s.matcher.categories(text)
+	sc := scratchPool.Get().(*scratch)
+	set := s.run(text, sc, nil)
+	scratchPool.Put(sc)
+	return set
+}
+
+// Screen returns the language, categories and spans of text.
+func (s *Screener) Screen(text string) Result {
+	sc := scratchPool.Get().(*scratch)
+	r := Result{Spans: []Span{}}
+	r.Categories = s.run(text, sc, &r.Spans)
+	switch han, latin := sc.n.Han, sc.n.Latin; {
+	case han == 0 && latin == 0:
+	case han*3 >= latin:
+		r.Lang = "zh"
+	default:
+		r.Lang = "en"
+	}
+	scratchPool.Put(sc)
+	return r
+}
+
+func (s *Screener) run(text string, sc *scratch, spans *[]Span) Set {
+	lx := s.lx
+	Normalize(text, &sc.n)
+	norm, orig := sc.n.Text, sc.n.Orig
+	sc.occ = lx.ac.scan(norm, sc.occ[:0])
+	sc.hits = sc.hits[:0]
+	for _, o := range sc.occ {
+		t := &lx.terms[o.term]
+		end := int(o.end)
+		start := end - int(t.len)
+		if t.words && start > 0 && isWordByte(norm[start-1]) {
+			continue
+		}
+		if !t.prefix && end < len(norm) && isWordByte(norm[end]) {
+			continue
+		}
+		os, oe := orig[start], orig[end-1]+1
+		for _, u := range t.uses {
+			sc.hits = append(sc.hits, ruleHit{rule: u.rule, group: u.group, start: os, end: oe})
+		}
+	}
+	var set Set
+	hits := sc.hits
+	for i, h := range hits {
+		if h.group < 0 {
+			continue
+		}
+		r := &lx.rules[h.rule]
+		start, end := h.start, h.end
+		if r.groups > 1 {
+			var ok bool
+			if start, end, ok = completeGroups(r, hits, i); !ok {
+				continue
+			}
+		}
+		if negated(r, hits, h.rule, start, end) {
+			continue
+		}
+		if set.Has(r.category) && spans == nil {
+			continue
+		}
+		set = set.With(r.category)
+		if spans != nil && !covered(*spans, r.id, int(start), int(end)) {
+			*spans = append(*spans, Span{Category: r.category, Start: int(start), End: int(end), Rule: r.id})
+		}
+	}
+	return set
+}
+
+// completeGroups looks, around hits[i], for a hit of every other group of the same
+// rule such that the whole match spans at most r.near characters; it returns the
+// match's extent.
+func completeGroups(r *rule, hits []ruleHit, i int) (start, end int32, ok bool) {
+	h := hits[i]
+	start, end = h.start, h.end
+	for g := int8(0); int(g) < r.groups; g++ {
+		if g == h.group {
+			continue
+		}
+		best := -1
+		var bs, be int32
+		for j := range hits {
+			x := hits[j]
+			if x.rule != h.rule || x.group != g {
+				continue
+			}
+			s, e := min(start, x.start), max(end, x.end)
+			if int(e-s) <= r.near && (best < 0 || e-s < be-bs) {
+				best, bs, be = j, s, e
+			}
+		}
+		if best < 0 {
+			return 0, 0, false
+		}
+		start, end = bs, be
+	}
+	return start, end, true
+}
+
+// negated reports whether one of the rule's unless terms occurs inside the match or
+// shortly before it.
+func negated(r *rule, hits []ruleHit, ri int32, start, end int32) bool {
+	for _, u := range hits {
+		if u.rule == ri && u.group < 0 && u.start >= start-int32(r.unlessBefore) && u.start < end {
+			return true
+		}
+	}
+	return false
+}
+
+// covered reports whether spans already has this rule over an overlapping range.
+func covered(spans []Span, rule string, start, end int) bool {
+	for _, s := range spans {
+		if s.Rule == rule && s.Start < end && start < s.End {
+			return true
+		}
+	}
+	return false
 }

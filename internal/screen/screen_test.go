@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCategories(t *testing.T) {
@@ -17,7 +18,7 @@ func TestCategories(t *testing.T) {
 		{"Please call us back at your convenience.", nil},
 		{"你这个老赖", []string{"insult"}},
 		{"WE WILL HAVE YOU ARRESTED", []string{"false_legal"}},
-		{"Tell Your Employer", []string{"threat_exposure"}},
+		{"We will tell your employer", []string{"threat_exposure"}},
 		{"再不还款就爆通讯录，移交公安", []string{"threat_exposure", "false_legal", "debt_disclosure"}},
 		{"他的欠款逾期了", []string{"debt_disclosure"}},
 		{"你是担保人，必须替他还", []string{"guarantor_claim"}},
@@ -44,29 +45,83 @@ func mustCategory(t *testing.T, name string) Category {
 	return c
 }
 
-// TestAutomatonMatchesNaiveSearch checks the DFA against a plain substring search,
-// including terms that overlap, share prefixes, and are suffixes of other terms.
-func TestAutomatonMatchesNaiveSearch(t *testing.T) {
-	lex := map[Category][]string{
-		Insult:         {"he", "she", "his", "hers"},
-		DebtDisclosure: {"ushers", "欠款", "款"},
-		FalseLegal:     {"abcd", "bc"},
-		ThreatExposure: {"xyzzy", "zz"},
+// TestRules checks each kind of rule on a small lexicon: any-term rules, word
+// boundaries and prefixes, co-occurrence windows, and negations.
+func TestRules(t *testing.T) {
+	s, err := Compile(map[string][]byte{"t.yaml": []byte(`
+rules:
+  - id: t.insult.labels
+    category: insult
+    terms: [老赖, deadbeat, scum*]
+    unless: [不是]
+    unless_before: 2
+  - id: t.threat_exposure.tell
+    category: threat_exposure
+    groups: [[家人, family], [通知, tell]]
+    near: 20
+    unless: [不会, will not]
+    unless_before: 10
+`)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	s := New(lex)
-	texts := []string{"ushers", "USHERS", "ahishers", "abcx", "xbcd", "zzz", "xyzz", "我欠款了", "款", "h", "", "sh", "fooabcdbar"}
-	for _, text := range texts {
-		var want Set
-		lower := strings.ToLower(text)
-		for c, terms := range lex {
-			for _, term := range terms {
-				if strings.Contains(lower, term) {
-					want = want.With(c)
-				}
-			}
+	cases := []struct {
+		text  string
+		want  []string
+		spans [][2]int
+	}{
+		{"你这个老赖", []string{"insult"}, [][2]int{{3, 5}}},
+		{"你这个老 赖", []string{"insult"}, [][2]int{{3, 6}}},         // evasion: the span covers the space
+		{"你不是老赖", nil, nil},                                      // negated just before
+		{"you deadbeat", []string{"insult"}, [][2]int{{4, 12}}},  // a whole word
+		{"deadbeats everywhere", nil, nil},                       // not a word match without *
+		{"scumbag", []string{"insult"}, [][2]int{{0, 4}}},        // scum* is a prefix
+		{"通知你家人", []string{"threat_exposure"}, [][2]int{{0, 5}}}, // groups in either order
+		{"我们会通知，你的家人", []string{"threat_exposure"}, [][2]int{{3, 10}}},
+		{"通知您本人，另外有一件事情想要和您确认一下，是关于您的家人", nil, nil}, // farther apart than near
+		{"我们不会通知你家人", nil, nil},                     // negated
+		{"we will tell your family", []string{"threat_exposure"}, [][2]int{{8, 24}}},
+		{"we will not tell your family", nil, nil},
+	}
+	for _, c := range cases {
+		r := s.Screen(c.text)
+		if got := r.Categories.Names(); !slices.Equal(got, c.want) {
+			t.Errorf("Screen(%q) = %v, want %v", c.text, got, c.want)
+			continue
 		}
-		if got := s.Categories(text); got != want {
-			t.Errorf("Categories(%q) = %v, want %v", text, got.Names(), want.Names())
+		var spans [][2]int
+		for _, sp := range r.Spans {
+			spans = append(spans, [2]int{sp.Start, sp.End})
+		}
+		if !slices.Equal(spans, c.spans) {
+			t.Errorf("Screen(%q) spans %v, want %v", c.text, spans, c.spans)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"rules:\n  - id: t.insult.a\n    category: nope\n    terms: [x]\n", "t.yaml:2: rule t.insult.a: unknown content category"},
+		{"rules:\n  - id: a\n    category: insult\n    terms: [x]\n", "want LANG.insult.NAME"},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n", "needs either terms or groups"},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    groups: [[x], [y]]\n", "need near"},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [x]\n  - id: t.insult.a\n    category: insult\n    terms: [y]\n", "t.yaml:5: rule t.insult.a: id used twice"},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [x]\n    colour: red\n", "t.yaml:5: unknown key \"colour\""},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [\"!!\"]\n", "empty once normalised"},
+		{"rule: []\n", "unknown key \"rule\""},
+	} {
+		_, err := Compile(map[string][]byte{"t.yaml": []byte(c.yaml)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	s := Default()
+	for text, want := range map[string]string{"您好": "zh", "Hello there": "en", "您好 Mr Wang": "zh", "123 !!": "", "": ""} {
+		if got := s.Screen(text).Lang; got != want {
+			t.Errorf("Screen(%q).Lang = %q, want %q", text, got, want)
 		}
 	}
 }
@@ -83,27 +138,31 @@ func TestParseCategory(t *testing.T) {
 	}
 }
 
-// FuzzCategories checks the matcher against a naive search over the embedded lexicon.
-func FuzzCategories(f *testing.F) {
-	for _, seed := range []string{"老赖", "ARREST", "欠款逾期", "tell your family", "\xff\xfe", ""} {
+// FuzzScreen checks that screening never panics and that every span lies within the
+// text, covers at least one rune and names a rule of its category.
+func FuzzScreen(f *testing.F) {
+	for _, seed := range []string{"老赖", "ARREST", "欠款逾期", "tell your family", "\xff\xfe", "", "逾\u200b期", "ｐｏｌｉｃｅ", "p o l i c e"} {
 		f.Add(seed)
 	}
 	s := Default()
 	f.Fuzz(func(t *testing.T, text string) {
-		var want Set
-		lower := []byte(text)
-		for i, c := range lower {
-			lower[i] = lowerASCII(c)
-		}
-		for c, terms := range interimLexicon {
-			for _, term := range terms {
-				if strings.Contains(string(lower), strings.ToLower(term)) {
-					want = want.With(c)
-				}
+		r := s.Screen(text)
+		n := utf8.RuneCountInString(text)
+		var set Set
+		for _, sp := range r.Spans {
+			if sp.Start < 0 || sp.End > n || sp.Start >= sp.End {
+				t.Fatalf("Screen(%q): span %+v outside [0,%d]", text, sp, n)
 			}
+			if !strings.Contains(sp.Rule, "."+sp.Category.String()+".") {
+				t.Fatalf("Screen(%q): span %+v: rule does not match the category", text, sp)
+			}
+			set = set.With(sp.Category)
 		}
-		if got := s.Categories(text); got != want {
-			t.Fatalf("Categories(%q) = %v, want %v", text, got.Names(), want.Names())
+		if set != r.Categories {
+			t.Fatalf("Screen(%q): spans %v, categories %v", text, set.Names(), r.Categories.Names())
+		}
+		if got := s.Categories(text); got != r.Categories {
+			t.Fatalf("Categories(%q) = %v, Screen %v", text, got.Names(), r.Categories.Names())
 		}
 	})
 }
