@@ -22,7 +22,7 @@ func TestScreenCommand(t *testing.T) {
 		text, lang string
 		cats       []string
 	}{
-		{"你这个老赖", "zh", []string{"insult"}},
+		{"你这个老赖", "zh", []string{"insult", "debt_disclosure"}},
 		{"", "", []string{}},
 		{"We will tell your employer", "en", []string{"threat_exposure"}},
 		{"您好，请方便时回电。", "zh", []string{}},
