@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,10 +40,8 @@ func (m *metrics) observe(d policy.Decision, took time.Duration) {
 		m.decisions.WithLabelValues("true", "none").Inc()
 		return
 	}
-	seen := map[string]bool{}
-	for _, v := range d.Violations {
-		if !seen[v.Category] {
-			seen[v.Category] = true
+	for i, v := range d.Violations {
+		if !slices.ContainsFunc(d.Violations[:i], func(w policy.Violation) bool { return w.Category == v.Category }) {
 			m.decisions.WithLabelValues("false", v.Category).Inc()
 		}
 	}

@@ -5,7 +5,6 @@ package apitest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -42,11 +41,7 @@ type Env struct {
 func Start(t testing.TB, now time.Time) *Env {
 	t.Helper()
 	dir := t.TempDir()
-	material := make([]byte, 64)
-	if _, err := rand.Read(material); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secret.New(material)
+	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -155,7 +153,6 @@ type benchReport struct {
 	NumCPU        int             `json:"num_cpu"`
 	GoVersion     string          `json:"go_version"`
 	TargetMet     bool            `json:"target_met"`
-	Notes         []string        `json:"notes,omitempty"`
 }
 
 type benchLatency struct {
@@ -211,10 +208,7 @@ func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr 
 	if o.url != "" {
 		limit = o.borrowers
 	}
-	targets, err := loadgen.Discover(ctx, client, url, token, limit, func(note string) {
-		rep.Notes = append(rep.Notes, note)
-		progress("note: %s", note)
-	})
+	targets, err := loadgen.Discover(ctx, client, url, token, limit)
 	if err != nil {
 		return fmt.Errorf("listing the cases: %w", err)
 	}
@@ -311,9 +305,6 @@ func printBench(w io.Writer, rep *benchReport, res *loadgen.Result) {
 		verdict = "NOT met"
 	}
 	fmt.Fprintf(w, "target: ≥ %d decisions/s at p99 ≤ %v (2 cores, SQLite, durable commits): %s\n", benchTargetRate, benchTargetP99, verdict)
-	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
 	for _, s := range res.ErrorSamples {
 		fmt.Fprintf(w, "error: %s\n", s)
 	}
@@ -360,11 +351,7 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 			closeAll()
 		}
 	}()
-	material := make([]byte, 64)
-	if _, err := rand.Read(material); err != nil {
-		return nil, err
-	}
-	keys, err := secret.New(material)
+	keys, _, err := secret.Generate()
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +386,7 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: api.New(svc, log, prometheus.NewRegistry()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(api.New(svc, log, prometheus.NewRegistry()))
 	go func() { _ = srv.Serve(ln) }()
 	cleanup = append(cleanup, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

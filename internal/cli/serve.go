@@ -135,7 +135,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	if err != nil {
 		return inputError(fmt.Errorf("--addr: %w", err))
 	}
-	srv := &http.Server{Handler: api.New(svc, log, metrics), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(api.New(svc, log, metrics))
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "url", url, "data", o.data, "pack", o.pack)
 	if seeded != nil {
@@ -155,6 +155,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer returns the server fairdebt's API runs on.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // ensureAdminToken makes sure an administrator can reach the API: the token in

@@ -2,7 +2,6 @@ package collection
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
 	mrand "math/rand/v2"
@@ -25,9 +24,7 @@ func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	material := make([]byte, 64)
-	_, _ = rand.Read(material)
-	keys, err := secret.New(material)
+	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -525,6 +525,18 @@ func (s *Service) CreateDebt(ctx context.Context, p Principal, in DebtInput) (*D
 
 // Debt returns one debt with its schedule and days past due.
 func (s *Service) Debt(ctx context.Context, p Principal, id string) (*Debt, error) {
+	d, err := s.debt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.borrowerVisible(ctx, s.db.R, p, d.BorrowerID); err != nil {
+		return nil, notFound("debt", id)
+	}
+	return d, nil
+}
+
+// debt loads a debt, whoever may see it.
+func (s *Service) debt(ctx context.Context, id string) (*Debt, error) {
 	var d Debt
 	var at int64
 	var tz string
@@ -536,9 +548,6 @@ func (s *Service) Debt(ctx context.Context, p Principal, id string) (*Debt, erro
 	}
 	if err != nil {
 		return nil, err
-	}
-	if err := s.borrowerVisible(ctx, s.db.R, p, d.BorrowerID); err != nil {
-		return nil, notFound("debt", id)
 	}
 	d.CreatedAt = fromMS(at)
 	d.Installments, err = collect(ctx, s.db.R, func(r *sql.Rows) (Installment, error) {
@@ -590,7 +599,7 @@ func (s *Service) Debts(ctx context.Context, p Principal, borrowerID string) ([]
 	}
 	out := make([]Debt, 0, len(ids))
 	for _, id := range ids {
-		d, err := s.Debt(ctx, p, id)
+		d, err := s.debt(ctx, id)
 		if err != nil {
 			return nil, err
 		}

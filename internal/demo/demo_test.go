@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -23,9 +22,10 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	material := make([]byte, 64)
-	_, _ = rand.Read(material)
-	keys, _ := secret.New(material)
+	keys, _, err := secret.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
 	reg, _ := policy.Builtin()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Date(2026, 11, 24, 15, 30, 0, 0, shanghai) // 01:30 in New York: US borrowers are in quiet hours

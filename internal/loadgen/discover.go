@@ -22,18 +22,11 @@ type caseItem struct {
 }
 
 // Discover lists the open cases the token sees (at most limit; all when limit <= 0)
-// and each case's debtor and emergency contacts, through the API. It pages through
-// GET /v1/cases; should the server not page that list, it finds the cases through
-// GET /v1/borrowers instead and says so through warn (when not nil).
-func Discover(ctx context.Context, client *http.Client, baseURL, token string, limit int, warn func(string)) ([]Target, error) {
+// and each case's debtor and emergency contacts, through the API, paging through
+// GET /v1/cases.
+func Discover(ctx context.Context, client *http.Client, baseURL, token string, limit int) ([]Target, error) {
 	d := &discovery{ctx: ctx, client: client, base: strings.TrimRight(baseURL, "/"), token: token, limit: limit}
 	cases, err := d.cases()
-	if errors.Is(err, errPagingIgnored) {
-		if warn != nil {
-			warn("GET /v1/cases ignores limit and after (it only ever lists its first page): finding the cases through GET /v1/borrowers instead")
-		}
-		cases, err = d.casesByBorrower()
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +43,6 @@ type discovery struct {
 	limit        int
 	requestLimit int // 1000 when 0
 }
-
-func (d *discovery) full(n int) bool { return d.limit > 0 && n >= d.limit }
 
 // page lists path with limit and after until an empty page, or until more than n
 // items when n > 0. It asks for one page past a short one, because a short page
@@ -89,40 +80,6 @@ func page[T any](d *discovery, path string, q url.Values, id func(T) string, n i
 
 func (d *discovery) cases() ([]caseItem, error) {
 	return page(d, "/v1/cases", url.Values{"status": {"open"}}, func(c caseItem) string { return c.ID }, d.limit)
-}
-
-// casesByBorrower lists the borrowers the token sees, then each one's open cases.
-func (d *discovery) casesByBorrower() ([]caseItem, error) {
-	type borrower struct {
-		ID string `json:"id"`
-	}
-	borrowers, err := page(d, "/v1/borrowers", url.Values{}, func(b borrower) string { return b.ID }, d.limit)
-	if err != nil {
-		return nil, err
-	}
-	lists := make([][]caseItem, len(borrowers))
-	err = d.each(len(borrowers), func(i int) error {
-		var p struct {
-			Items []caseItem `json:"items"`
-		}
-		q := url.Values{"status": {"open"}, "borrower_id": {borrowers[i].ID}, "limit": {"1000"}}
-		if err := d.get("/v1/cases?"+q.Encode(), &p); err != nil {
-			return err
-		}
-		lists[i] = p.Items
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []caseItem
-	for _, l := range lists {
-		out = append(out, l...)
-		if d.full(len(out)) {
-			break
-		}
-	}
-	return out, nil
 }
 
 // targets finds the parties of each case's borrower.

@@ -14,7 +14,7 @@ import (
 
 // fakeAPI serves cases C01..Cn of borrowers B01..Bn, each with a debtor party named
 // after the borrower and one emergency contact; pagedCases says whether GET
-// /v1/cases honours limit and after (the borrowers list always does).
+// /v1/cases honours limit and after.
 func fakeAPI(t *testing.T, n int, pagedCases bool) *httptest.Server {
 	ids := func(prefix string) []string {
 		var out []string
@@ -45,18 +45,8 @@ func fakeAPI(t *testing.T, n int, pagedCases bool) *httptest.Server {
 		switch p := r.URL.Path; {
 		case p == "/v1/cases":
 			var items []map[string]string
-			if b := r.URL.Query().Get("borrower_id"); b != "" {
-				items = append(items, map[string]string{"id": "C" + b[1:], "borrower_id": b})
-			} else {
-				for _, id := range pageOf(ids("C"), r, pagedCases) {
-					items = append(items, map[string]string{"id": id, "borrower_id": "B" + id[1:]})
-				}
-			}
-			write(w, items)
-		case p == "/v1/borrowers":
-			var items []map[string]string
-			for _, id := range pageOf(ids("B"), r, true) {
-				items = append(items, map[string]string{"id": id})
+			for _, id := range pageOf(ids("C"), r, pagedCases) {
+				items = append(items, map[string]string{"id": id, "borrower_id": "B" + id[1:]})
 			}
 			write(w, items)
 		case strings.HasPrefix(p, "/v1/borrowers/") && strings.HasSuffix(p, "/parties"):
@@ -69,34 +59,25 @@ func fakeAPI(t *testing.T, n int, pagedCases bool) *httptest.Server {
 }
 
 func TestDiscover(t *testing.T) {
-	for _, paged := range []bool{true, false} {
-		t.Run(fmt.Sprintf("paged=%v", paged), func(t *testing.T) {
-			srv := fakeAPI(t, 25, paged)
-			defer srv.Close()
-			for _, limit := range []int{0, 7} {
-				var notes []string
-				targets, err := Discover(context.Background(), srv.Client(), srv.URL+"/", "fdt_t", limit, func(s string) { notes = append(notes, s) })
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := 25
-				if limit > 0 {
-					want = limit
-				}
-				if len(targets) != want {
-					t.Errorf("limit %d: %d targets, want %d", limit, len(targets), want)
-				}
-				// A limit the first page fills needs no second page, so no detection.
-				if (len(notes) > 0) != (!paged && limit == 0) {
-					t.Errorf("limit %d: notes %q", limit, notes)
-				}
-				for _, tg := range targets {
-					if tg.Debtor != "B"+tg.CaseID[1:] || !slices.Equal(tg.Contacts, []string{"PB" + tg.CaseID[1:]}) {
-						t.Errorf("target %+v", tg)
-					}
-				}
+	srv := fakeAPI(t, 25, true)
+	defer srv.Close()
+	for _, limit := range []int{0, 7} {
+		targets, err := Discover(context.Background(), srv.Client(), srv.URL+"/", "fdt_t", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 25
+		if limit > 0 {
+			want = limit
+		}
+		if len(targets) != want {
+			t.Errorf("limit %d: %d targets, want %d", limit, len(targets), want)
+		}
+		for _, tg := range targets {
+			if tg.Debtor != "B"+tg.CaseID[1:] || !slices.Equal(tg.Contacts, []string{"PB" + tg.CaseID[1:]}) {
+				t.Errorf("target %+v", tg)
 			}
-		})
+		}
 	}
 }
 
@@ -114,7 +95,10 @@ func TestDiscoverSmallPages(t *testing.T) {
 	if _, err := d.cases(); err == nil || !strings.Contains(err.Error(), "ignores limit and after") {
 		t.Errorf("paging ignored: err = %v", err)
 	}
-	if _, err := Discover(context.Background(), bad.Client(), bad.URL, "wrong", 0, nil); err == nil || !strings.Contains(err.Error(), "status 401") {
+	if _, err := Discover(context.Background(), bad.Client(), bad.URL, "fdt_t", 0); err == nil || !strings.Contains(err.Error(), "ignores limit and after") {
+		t.Errorf("Discover with paging ignored: err = %v", err)
+	}
+	if _, err := Discover(context.Background(), bad.Client(), bad.URL, "wrong", 0); err == nil || !strings.Contains(err.Error(), "status 401") {
 		t.Errorf("bad token: err = %v", err)
 	}
 }

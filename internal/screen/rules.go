@@ -149,7 +149,7 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 			case err != nil:
 				bad("%v", err)
 				continue
-			case len(strings.Split(r.ID, ".")) != 3 || strings.Split(r.ID, ".")[1] != r.Category:
+			case !validRuleID(r.ID, r.Category):
 				bad("want LANG.%s.NAME as the id", r.Category)
 				continue
 			case (len(r.Terms) > 0) == (len(r.Groups) > 0):
@@ -227,4 +227,10 @@ func checkKeys(file string, doc *yaml.Node) error {
 
 func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || 'A' <= c && c <= 'Z'
+}
+
+// validRuleID reports whether id has the form LANG.CATEGORY.NAME.
+func validRuleID(id, category string) bool {
+	parts := strings.Split(id, ".")
+	return len(parts) == 3 && parts[1] == category
 }

@@ -52,6 +52,16 @@ func New(material []byte) (*Keys, error) {
 	return &Keys{aead: aead, mac: append([]byte(nil), material[32:]...)}, nil
 }
 
+// Generate returns new random keys and their key material.
+func Generate() (*Keys, []byte, error) {
+	material := make([]byte, keyLen)
+	if _, err := rand.Read(material); err != nil {
+		return nil, nil, err
+	}
+	k, err := New(material)
+	return k, material, err
+}
+
 // Load returns the keys from the environment if EnvKeys is set, else from dir's key
 // file, generating it when it does not exist yet. created reports a new key file.
 func Load(dir string) (k *Keys, created bool, err error) {
@@ -66,15 +76,14 @@ func Load(dir string) (k *Keys, created bool, err error) {
 	path := filepath.Join(dir, KeyFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		material := make([]byte, keyLen)
-		if _, err := rand.Read(material); err != nil {
+		k, material, err := Generate()
+		if err != nil {
 			return nil, false, err
 		}
 		if err := writeNew(path, []byte(base64.StdEncoding.EncodeToString(material)+"\n")); err != nil {
 			return nil, false, err
 		}
-		k, err := New(material)
-		return k, true, err
+		return k, true, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("secret: %w", err)
