@@ -88,7 +88,8 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 	}
 	registered := in.CallerIDRegistered == nil || *in.CallerIDRegistered
 	var out *Attempt
-	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+	// Everything before the one INSERT only reads, so no savepoint is needed.
+	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
 		c, err := s.caseInfo(ctx, tx, in.CaseID)
 		if err != nil {
 			return err
@@ -204,7 +205,8 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 			"不是有效的结果")
 	}
 	var out *Attempt
-	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+	// One read, then one UPDATE: no savepoint needed.
+	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
 		a, err := s.attemptTx(ctx, tx, attemptID)
 		if err != nil {
 			return err

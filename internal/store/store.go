@@ -55,6 +55,11 @@ type DB struct {
 	closeErr  error
 }
 
+// walCheckpointPages bounds the write-ahead log: when a commit leaves more pages
+// than this in it (64 MiB of 4 KiB pages), the writer checkpoints before its next
+// batch. A variable only so that a test can make it small.
+var walCheckpointPages = 16384
+
 // CheckpointInterval is how often the write-ahead log is copied into the database.
 const CheckpointInterval = 200 * time.Millisecond
 
@@ -79,6 +84,9 @@ type update struct {
 	fn   func(*sql.Tx) error
 	err  error
 	done chan struct{}
+	// single marks a function that writes with at most one statement, its last (see
+	// UpdateSingle): it runs without a savepoint.
+	single bool
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and migrates it.
@@ -92,9 +100,15 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		q.Set("_txlock", txlock)
 		return "file:" + path + "?" + q.Encode()
 	}
-	// The writer never checkpoints: a background connection does, so commits
-	// never wait for the database file to be written and synced.
-	w, err := sql.Open("sqlite", dsn("immediate", "wal_autocheckpoint(0)"))
+	// A background connection checkpoints, so commits seldom wait for the database
+	// file to be written and synced. But a passive checkpoint never catches up with
+	// a writer that never pauses, and the log only starts again from its beginning
+	// after a checkpoint that has caught up: under sustained load it would grow
+	// without bound. So the writer checkpoints itself when the log passes
+	// walCheckpointPages (copying only what the background has not), and
+	// journal_size_limit shrinks the file back when the log restarts.
+	w, err := sql.Open("sqlite", dsn("immediate", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages),
+		fmt.Sprintf("journal_size_limit(%d)", walCheckpointPages*4096)))
 	if err != nil {
 		return nil, err
 	}
@@ -160,10 +174,23 @@ func (db *DB) OnAbort(f func()) { db.onAbort = append(db.onAbort, f) }
 // in its own savepoint: an error from fn undoes only fn's writes. Because they run
 // one at a time, fn may use state that only Update functions touch without locks.
 func (db *DB) Update(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+// UpdateSingle is Update for a function whose only write is one statement, the
+// last thing it does to the database: it reads, decides, then writes once or
+// returns an error without writing. Such a function needs no savepoint, because a
+// statement that fails undoes its own changes, which saves the writer two statements
+// and a copy of every page the write touches. If fn panics, nothing can tell
+// whether its write happened, so the whole batch is rolled back and fails.
+func (db *DB) UpdateSingle(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{}), single: true})
+}
+
+func (db *DB) enqueue(u *update) error {
+	if err := u.ctx.Err(); err != nil {
 		return err
 	}
-	u := &update{ctx: ctx, fn: fn, done: make(chan struct{})}
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
@@ -216,7 +243,16 @@ func (db *DB) commit(batch []*update) {
 		if u.err = u.ctx.Err(); u.err != nil {
 			continue
 		}
-		u.err = db.run(tx, u.fn)
+		if u.single {
+			u.err = runSingle(tx, u.fn)
+			if errors.Is(u.err, errPanicked) {
+				_ = tx.Rollback()
+				db.abort(batch, errors.New("store: rolled back: another write in the same transaction panicked"))
+				return
+			}
+		} else {
+			u.err = db.run(tx, u.fn)
+		}
 		if u.err == nil {
 			ok++
 		}
@@ -226,15 +262,34 @@ func (db *DB) commit(batch []*update) {
 		return
 	}
 	if err := tx.Commit(); err != nil {
-		for _, u := range batch {
-			if u.err == nil {
-				u.err = fmt.Errorf("store: commit: %w", err)
-			}
-		}
-		for _, f := range db.onAbort {
-			f()
+		db.abort(batch, fmt.Errorf("store: commit: %w", err))
+	}
+}
+
+// abort fails every write of a batch that did not commit and tells the OnAbort
+// hooks to forget what those writes did to memory.
+func (db *DB) abort(batch []*update, err error) {
+	for _, u := range batch {
+		if u.err == nil {
+			u.err = err
 		}
 	}
+	for _, f := range db.onAbort {
+		f()
+	}
+}
+
+// errPanicked marks a write whose function panicked.
+var errPanicked = errors.New("store: write panicked")
+
+// runSingle runs an UpdateSingle function, turning a panic into an error.
+func runSingle(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errPanicked, p)
+		}
+	}()
+	return fn(tx)
 }
 
 const (
@@ -251,7 +306,7 @@ func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("store: write panicked: %v", p)
+			err = fmt.Errorf("%w: %v", errPanicked, p)
 		}
 		if err != nil {
 			if _, rerr := db.Exec(ctx, tx, rollbackTo); rerr != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -89,6 +91,157 @@ func TestUpdateIsolatesFailures(t *testing.T) {
 	var n int
 	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != want {
 		t.Errorf("%d rows (%v), want %d: failed writes must leave nothing", n, err, want)
+	}
+}
+
+// TestUpdateSingle mixes savepoint-free writes with ordinary ones: a single write
+// whose statement fails (a duplicate key) leaves nothing and does not disturb the
+// others, and each caller's answer matches what is in the database.
+func TestUpdateSingle(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make([]error, 300)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			insert := func(tx *sql.Tx) error {
+				// Every fifth write reuses an id: one of each pair must fail.
+				id := i
+				if i%5 == 4 {
+					id = i - 1
+				}
+				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", id)
+				return err
+			}
+			if i%2 == 0 {
+				results[i] = db.UpdateSingle(ctx, insert)
+			} else {
+				results[i] = db.Update(ctx, insert)
+			}
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range results {
+		if err == nil {
+			ok++
+			continue
+		}
+		if i%5 != 3 && i%5 != 4 {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if want := len(results) * 4 / 5; ok != want {
+		t.Errorf("%d writes succeeded, want %d (one of each duplicate pair)", ok, want)
+	}
+	var n int
+	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != ok {
+		t.Errorf("%d rows (%v), but %d writes reported success", n, err, ok)
+	}
+}
+
+// TestUpdateSinglePanicAbortsBatch: after a savepoint-free write panics, nothing of
+// its batch may commit, every caller in it hears of the failure, and the abort
+// hooks run; later writes work again.
+func TestUpdateSinglePanicAbortsBatch(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	aborts := 0
+	db.OnAbort(func() { aborts++ })
+	// Hold the writer so that the next writes queue up and share one batch.
+	hold, release := make(chan struct{}), make(chan struct{})
+	go db.Update(ctx, func(*sql.Tx) error { close(hold); <-release; return nil })
+	<-hold
+	var wg sync.WaitGroup
+	results := make([]error, 20)
+	queued := make(chan struct{}, len(results))
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn := func(tx *sql.Tx) error {
+				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", i)
+				if i == 10 {
+					panic("after its write")
+				}
+				return err
+			}
+			queued <- struct{}{}
+			results[i] = db.UpdateSingle(ctx, fn)
+		}()
+	}
+	for range results {
+		<-queued
+	}
+	for len(db.queue) < len(results) {
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	for i, err := range results {
+		if err == nil {
+			t.Errorf("write %d reported success in a batch that was rolled back", i)
+		}
+	}
+	if !errors.Is(results[10], errPanicked) {
+		t.Errorf("the panicking write got %v", results[10])
+	}
+	var n int
+	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d rows (%v) after the batch was rolled back, want 0", n, err)
+	}
+	if aborts != 1 {
+		t.Errorf("abort hooks ran %d times, want 1", aborts)
+	}
+	if err := db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('after', 'n', 0)")
+		return err
+	}); err != nil {
+		t.Errorf("a write after the aborted batch: %v", err)
+	}
+}
+
+// TestWALStaysBounded writes without pause, so that the background checkpointer
+// never catches up on its own: the log must still stay near its bound instead of
+// growing with everything written.
+func TestWALStaysBounded(t *testing.T) {
+	old := walCheckpointPages
+	walCheckpointPages = 256 // 1 MiB
+	t.Cleanup(func() { walCheckpointPages = old })
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	blob := make([]byte, 16<<10)
+	const writes = 1000 // 16 MB
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < writes; i += 8 {
+				if err := db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+					_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, $2, 0)", i, blob)
+					return err
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := int64(4 * 256 * 4096); fi.Size() > limit {
+		t.Errorf("write-ahead log is %d bytes after writing %d MB, want at most %d", fi.Size(), writes*len(blob)>>20, limit)
 	}
 }
 
