@@ -117,16 +117,24 @@ func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
 		hist = e.histBuf[:n]
 	}
 	e.histLen = len(s.History)
+	zoneStart, zoneEnd, zoneOffset := e.zoneStart, e.zoneEnd, e.zoneOffset
+	party, debtor := a.Party, s.Debtor.ID
 	for i := range s.History {
-		h := &s.History[i]
-		hist[i] = entry{
-			unix:      h.At.Unix(),
-			day:       e.dayOf(h.At),
-			channel:   h.Channel,
-			result:    h.Result,
-			sameParty: h.Party == a.Party,
-			toDebtor:  h.Party == s.Debtor.ID,
+		// Field by field: a composite literal is built on the stack and copied in
+		// 16-byte moves that stall on its byte-sized stores. dayOf is inlined by
+		// hand for the common case, a contact in the attempt's zone period.
+		h, x := &s.History[i], &hist[i]
+		u := h.At.Unix()
+		x.unix = u
+		if u >= zoneStart && u < zoneEnd {
+			x.day = floorDiv(u+zoneOffset, secondsPerDay)
+		} else {
+			x.day = e.dayOf(h.At)
 		}
+		x.channel = h.Channel
+		x.result = h.Result
+		x.sameParty = h.Party == party
+		x.toDebtor = h.Party == debtor
 	}
 }
 

@@ -402,7 +402,7 @@ func parsePackDoc(file string, data []byte) (*packDoc, LoadErrors) {
 func compilePack(reg *Registry, d *packDoc) (*Pack, LoadErrors) {
 	r := &nodeReader{file: d.file}
 	f := d.fields
-	p := &Pack{Name: d.name, Extends: d.extends, File: d.file, screener: screen.Interim()}
+	p := &Pack{Name: d.name, Extends: d.extends, File: d.file, screener: screen.Default()}
 	var base *Pack
 	if d.extends != "" {
 		var err error

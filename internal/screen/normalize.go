@@ -27,6 +27,8 @@ type Normalized struct {
 	Orig []int32
 	// Han and Latin count the letters of each script in the original (for language detection).
 	Han, Latin int
+	// joined reports whether a run of spaced letters was joined.
+	joined bool
 }
 
 // minSpacedLetters is the shortest run of single-letter Latin tokens that is joined
@@ -111,7 +113,7 @@ func Normalize(s string, n *Normalized) {
 		st.endToken()
 	}
 	st.endRun()
-	n.Text, n.Orig, n.Han, n.Latin = st.text, st.orig, han, latin
+	n.Text, n.Orig, n.Han, n.Latin, n.joined = st.text, st.orig, han, latin, st.joined
 }
 
 // Span turns the byte range [start, end) of n.Text into the range [origStart, origEnd)
@@ -148,6 +150,7 @@ type normState struct {
 	tokLatin bool // the token's first rune is a Latin letter
 	// text[runStart:runEnd] holds runLen single-letter tokens with one space between each.
 	runStart, runEnd, runLen int
+	joined                   bool
 }
 
 func (st *normState) emit(r rune, at int32) {
@@ -187,6 +190,7 @@ func (st *normState) endToken() {
 // follows it.
 func (st *normState) endRun() {
 	if st.runLen >= minSpacedLetters {
+		st.joined = true
 		w := st.runStart
 		for i := st.runStart; i < len(st.text); i++ {
 			if i < st.runEnd && st.text[i] == ' ' {

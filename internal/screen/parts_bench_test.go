@@ -3,21 +3,24 @@ package screen
 import "testing"
 
 // BenchmarkScanParts splits BenchmarkCategories into its stages, to see where the
-// time goes.
+// time goes: the one-pass matcher's normalisation and automaton, the rules, and
+// the reference path (Normalize, then the byte automaton) for comparison.
 func BenchmarkScanParts(b *testing.B) {
 	s := Default()
-	var n Normalized
-	Normalize(benchMessage, &n)
-	var occ []occurrence
-	a := s.lx.ac
-	b.Run("normalize", func(b *testing.B) {
+	var sc scratch
+	b.Run("fast-normalize", func(b *testing.B) {
 		for b.Loop() {
-			Normalize(benchMessage, &n)
+			sc.syms, _, _, _ = s.lx.fast.normalize(benchMessage, sc.syms)
 		}
 	})
-	b.Run("scan", func(b *testing.B) {
+	b.Run("fast-match", func(b *testing.B) {
 		for b.Loop() {
-			occ = a.scan(n.Text, occ[:0])
+			sc.hits, sc.ends = s.match(sc.syms, sc.hits[:0], sc.ends)
+		}
+	})
+	b.Run("rules", func(b *testing.B) {
+		for b.Loop() {
+			s.lx.apply(&sc, nil)
 		}
 	})
 	b.Run("categories", func(b *testing.B) {
@@ -25,5 +28,27 @@ func BenchmarkScanParts(b *testing.B) {
 			s.Categories(benchMessage)
 		}
 	})
-	b.Logf("%d bytes normalised, %d occurrences, %d table entries", len(n.Text), len(occ), len(a.table))
+	b.Run("reference-normalize", func(b *testing.B) {
+		for b.Loop() {
+			Normalize(benchMessage, &sc.n)
+		}
+	})
+	b.Run("reference-scan", func(b *testing.B) {
+		for b.Loop() {
+			sc.occ = s.lx.ac.scan(sc.n.Text, sc.occ[:0])
+		}
+	})
+	b.Logf("%d runes normalised, %d hits", len(sc.syms), len(sc.hits))
+}
+
+// TestCategoriesLoop runs the gate's screening of the benchmark message a fixed
+// number of times, for instruction counts that do not drift with machine load:
+//
+//	go test -c -o /tmp/screen.test ./internal/screen
+//	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind /tmp/screen.test -test.run TestCategoriesLoop
+func TestCategoriesLoop(t *testing.T) {
+	s := Default()
+	for range 2000 {
+		s.Categories(benchMessage)
+	}
 }

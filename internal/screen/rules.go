@@ -72,7 +72,8 @@ type termInfo struct {
 type lexicon struct {
 	rules []rule
 	terms []termInfo
-	ac    *automaton
+	ac    *automaton   // the reference path, over Normalize's text
+	fast  *fastMatcher // the same matches in one pass over the message
 }
 
 // LoadError is a problem in a lexicon file, with its place.
@@ -196,6 +197,12 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 		texts[id] = strings.TrimSuffix(key, "*")
 	}
 	lx.ac = newAutomaton(texts)
+	fast, err := newFastMatcher(texts)
+	if err != nil {
+		return nil, err
+	}
+	fast.setUses(lx.terms)
+	lx.fast = fast
 	return lx, nil
 }
 

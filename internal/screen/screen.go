@@ -192,6 +192,10 @@ type scratch struct {
 	n    Normalized
 	occ  []occurrence
 	hits []ruleHit
+	syms []symAt   // the one-pass matcher's normalised runes
+	ends []outEnd  // the one-pass matcher's output states
+	seen []uint16  // apply: per rule, the groups with a hit (all zero between calls)
+	kept []ruleHit // apply: the hits of rules with every group
 }
 
 // ruleHit is a term occurrence as one rule sees it, in runes of the original text.
@@ -206,7 +210,8 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // Categories returns the set of categories that text triggers.
 func (s *Screener) Categories(text string) Set {
 	sc := scratchPool.Get().(*scratch)
-	set := s.run(text, sc, nil)
+	s.hits(text, sc, false)
+	set := s.lx.apply(sc, nil)
 	scratchPool.Put(sc)
 	return set
 }
@@ -214,20 +219,37 @@ func (s *Screener) Categories(text string) Set {
 // Screen returns the language, categories and spans of text.
 func (s *Screener) Screen(text string) Result {
 	sc := scratchPool.Get().(*scratch)
+	r := s.screen(text, sc, false)
+	scratchPool.Put(sc)
+	return r
+}
+
+func (s *Screener) screen(text string, sc *scratch, reference bool) Result {
 	r := Result{Spans: []Span{}}
-	r.Categories = s.run(text, sc, &r.Spans)
-	switch han, latin := sc.n.Han, sc.n.Latin; {
+	han, latin := s.hits(text, sc, reference)
+	r.Categories = s.lx.apply(sc, &r.Spans)
+	switch {
 	case han == 0 && latin == 0:
 	case han*3 >= latin:
 		r.Lang = "zh"
 	default:
 		r.Lang = "en"
 	}
-	scratchPool.Put(sc)
 	return r
 }
 
-func (s *Screener) run(text string, sc *scratch, spans *[]Span) Set {
+// hits fills sc.hits with every rule hit in text, in rune offsets of text, and
+// counts its Han and Latin letters. It takes the one-pass matcher unless reference
+// is set or the text has spaced letters to join; the reference path normalises the
+// text (Normalize) and scans it with the byte automaton. Both give the same hits in
+// the same order.
+func (s *Screener) hits(text string, sc *scratch, reference bool) (han, latin int) {
+	if !reference {
+		var ok bool
+		if han, latin, ok = s.fastHits(text, sc); ok {
+			return han, latin
+		}
+	}
 	lx := s.lx
 	Normalize(text, &sc.n)
 	norm, orig := sc.n.Text, sc.n.Orig
@@ -243,18 +265,45 @@ func (s *Screener) run(text string, sc *scratch, spans *[]Span) Set {
 		if !t.prefix && end < len(norm) && isWordByte(norm[end]) {
 			continue
 		}
-		os, oe := orig[start], orig[end-1]+1
-		for _, u := range t.uses {
-			sc.hits = append(sc.hits, ruleHit{rule: u.rule, group: u.group, start: os, end: oe})
+		sc.hits = appendUses(sc.hits, t.uses, orig[start], orig[end-1]+1)
+	}
+	return sc.n.Han, sc.n.Latin
+}
+
+// apply turns the rule hits in sc.hits into categories, and into spans when spans
+// is not nil.
+//
+// Most hits of an ordinary message are unless terms, or one group of a rule whose
+// other groups never occur. A first pass notes which groups of each rule occur;
+// only the hits of rules that have all their groups go on to the pairwise work.
+func (lx *lexicon) apply(sc *scratch, spans *[]Span) Set {
+	if len(sc.seen) < len(lx.rules) {
+		sc.seen = make([]uint16, len(lx.rules))
+	}
+	seen := sc.seen
+	for _, h := range sc.hits {
+		if h.group >= 0 {
+			seen[h.rule] |= 1 << h.group
+		} else {
+			seen[h.rule] |= seenUnless
 		}
 	}
+	hits := sc.kept[:0]
+	for _, h := range sc.hits {
+		if groups := lx.rules[h.rule].groups; seen[h.rule]&(1<<groups-1) == 1<<groups-1 {
+			hits = append(hits, h)
+		}
+	}
+	sc.kept = hits
 	var set Set
-	hits := sc.hits
 	for i, h := range hits {
 		if h.group < 0 {
 			continue
 		}
 		r := &lx.rules[h.rule]
+		if set.Has(r.category) && spans == nil {
+			continue
+		}
 		start, end := h.start, h.end
 		if r.groups > 1 {
 			var ok bool
@@ -262,10 +311,7 @@ func (s *Screener) run(text string, sc *scratch, spans *[]Span) Set {
 				continue
 			}
 		}
-		if negated(r, hits, h.rule, start, end) {
-			continue
-		}
-		if set.Has(r.category) && spans == nil {
+		if seen[h.rule]&seenUnless != 0 && negated(r, hits, h.rule, start, end) {
 			continue
 		}
 		set = set.With(r.category)
@@ -273,8 +319,14 @@ func (s *Screener) run(text string, sc *scratch, spans *[]Span) Set {
 			*spans = append(*spans, Span{Category: r.category, Start: int(start), End: int(end), Rule: r.id})
 		}
 	}
+	for _, h := range sc.hits {
+		seen[h.rule] = 0
+	}
 	return set
 }
+
+// seenUnless marks, in apply's seen, a rule with a hit of an unless term.
+const seenUnless = 1 << 15
 
 // completeGroups looks, around hits[i], for a hit of every other group of the same
 // rule such that the whole match spans at most r.near characters; it returns the

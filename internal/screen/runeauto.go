@@ -1,0 +1,466 @@
+package screen
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"unicode/utf8"
+)
+
+// fastMatcher finds the lexicon's terms in a message without writing its normalised
+// text: each rune is folded and classified by one table look-up, giving the symbol
+// of its folded form; the normaliser's rules (no separators between Chinese
+// characters, one space between other words) turn the runes into a stream of
+// symbols; and an Aho-Corasick automaton over the lexicon's alphabet of runes,
+// stored as a double array, runs over the symbols.
+//
+// It finds exactly the term occurrences that Normalize followed by the byte
+// automaton finds (the tests and a fuzz target compare the two), except in one case
+// it does not handle: a run of single spaced letters long enough to be joined
+// ("p o l i c e"), which rewrites text already written. It then reports that it
+// gave up, and the caller takes the reference path.
+type fastMatcher struct {
+	// tab[r] describes BMP rune r once folded: its symbol (the low symBits; 0 when
+	// no term uses the rune), its normClass, and whether it is an ASCII letter or
+	// digit (a word byte, for the word boundaries of Latin terms).
+	tab []uint16
+	// syms holds the symbol of every rune that terms use, for runes outside tab.
+	syms map[rune]uint16
+	// space is the symbol of the space written between words (0 if no term has one).
+	space uint16
+
+	// The automaton. State 0 is the root, whose transitions are the dense rootNext;
+	// any other state s has its child on symbol c at t = da[s].base+c when
+	// da[t].check is s+1, and otherwise continues from da[s].fail. da[s].out
+	// indexes outs (0: none). A state's fields share a cache line.
+	// Both are indexed by values that cannot exceed their size, so no access
+	// needs a bounds check.
+	rootNext *[1 << symBits]uint16
+	da       *[1 << 16]daState
+	outs     [][]int32
+	// runes[t] is the length in runes of term t, normalised.
+	runes []int32
+	// uses flattens outs for the rules: output list o is uses[useStart[o]:useStart[o+1]],
+	// one entry per use of each of its terms (see setUses).
+	uses     []outUse
+	useStart []int32
+}
+
+// outUse is one use, by one rule, of a term that ends in some state.
+type outUse struct {
+	rule          int32
+	runes         int32 // the term's length in normalised runes
+	group         int8
+	words, prefix bool // as termInfo
+}
+
+// setUses fills m.uses from the compiled terms.
+func (m *fastMatcher) setUses(terms []termInfo) {
+	m.uses, m.useStart = m.uses[:0], append(m.useStart[:0], 0)
+	for _, list := range m.outs {
+		for _, id := range list {
+			t := &terms[id]
+			for _, u := range t.uses {
+				m.uses = append(m.uses, outUse{rule: u.rule, runes: m.runes[id], group: u.group, words: t.words, prefix: t.prefix})
+			}
+		}
+		m.useStart = append(m.useStart, int32(len(m.uses)))
+	}
+}
+
+const (
+	symBits    = 12
+	symMask    = 1<<symBits - 1
+	classShift = symBits
+	classMask  = 7
+	wordFlag   = 1 << 15
+)
+
+func (m *fastMatcher) entry(sym uint16, f rune, class normClass) uint16 {
+	e := sym | uint16(class)<<classShift
+	if f < utf8.RuneSelf && isWordByte(byte(f)) {
+		e |= wordFlag
+	}
+	return e
+}
+
+// newFastMatcher builds the matcher for terms, which the caller has normalised.
+func newFastMatcher(terms []string) (*fastMatcher, error) {
+	m := &fastMatcher{runes: make([]int32, len(terms))}
+	syms := map[rune]uint16{}
+	for id, t := range terms {
+		n := 0
+		for _, r := range t {
+			n++
+			if syms[r] == 0 {
+				if len(syms) == symMask {
+					return nil, fmt.Errorf("screen: the lexicon uses more than %d distinct characters", symMask)
+				}
+				syms[r] = uint16(len(syms) + 1)
+			}
+		}
+		m.runes[id] = int32(n)
+	}
+	ft := foldTables()
+	m.tab = make([]uint16, 0x10000)
+	for r := range rune(0x10000) {
+		f, class := ft.lookup(r)
+		m.tab[r] = m.entry(syms[f], f, class)
+	}
+	m.syms = syms
+	m.space = syms[' ']
+	nsym := len(syms) + 1
+
+	// The trie, then failure links and outputs breadth-first, as in newAutomaton.
+	type node struct {
+		next map[uint16]int
+		out  []int32
+	}
+	nodes := []node{{next: map[uint16]int{}}}
+	for id, t := range terms {
+		s := 0
+		for _, r := range t {
+			c := syms[r]
+			nx, ok := nodes[s].next[c]
+			if !ok {
+				nx = len(nodes)
+				nodes[s].next[c] = nx
+				nodes = append(nodes, node{next: map[uint16]int{}})
+			}
+			s = nx
+		}
+		nodes[s].out = append(nodes[s].out, int32(id))
+	}
+	sortedKeys := func(s int) []uint16 {
+		keys := make([]uint16, 0, len(nodes[s].next))
+		for c := range nodes[s].next {
+			keys = append(keys, c)
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	fail := make([]int, len(nodes))
+	order := make([]int, 0, len(nodes)) // breadth-first
+	for _, c := range sortedKeys(0) {
+		order = append(order, nodes[0].next[c])
+	}
+	for i := 0; i < len(order); i++ {
+		s := order[i]
+		nodes[s].out = append(nodes[s].out, nodes[fail[s]].out...)
+		for _, c := range sortedKeys(s) {
+			nx := nodes[s].next[c]
+			f := fail[s]
+			for f != 0 && nodes[f].next[c] == 0 {
+				f = fail[f]
+			}
+			if g, ok := nodes[f].next[c]; ok && g != nx {
+				fail[nx] = g
+			}
+			order = append(order, nx)
+		}
+	}
+
+	// Place the trie in the double array: slot[s] is node s's index; the root is 0.
+	slot := make([]int32, len(nodes))
+	base := []int32{0}
+	check := []int32{-1} // the root's slot is taken
+	used := func(i int) bool { return i < len(check) && check[i] != 0 }
+	free := 1 // every slot below is taken
+	for _, s := range append([]int{0}, order...) {
+		keys := sortedKeys(s)
+		if len(keys) == 0 {
+			continue
+		}
+		for used(free) {
+			free++
+		}
+		b := max(1, free-int(keys[0]))
+	search:
+		for ; ; b++ {
+			for _, c := range keys {
+				if used(b + int(c)) {
+					continue search
+				}
+			}
+			break
+		}
+		for len(check) < b+nsym {
+			check = append(check, 0)
+			base = append(base, 0)
+		}
+		base[slot[s]] = int32(b)
+		for _, c := range keys {
+			slot[nodes[s].next[c]] = int32(b + int(c))
+			check[b+int(c)] = slot[s] + 1
+		}
+	}
+	m.rootNext = new([1 << symBits]uint16)
+	for c, nx := range nodes[0].next {
+		m.rootNext[c] = uint16(slot[nx])
+	}
+	for len(check) < nsym {
+		check = append(check, 0)
+		base = append(base, 0)
+	}
+	check[0] = 0
+	m.outs = [][]int32{nil}
+	for s := range nodes {
+		if len(nodes[s].out) > 0 {
+			m.outs = append(m.outs, nodes[s].out)
+		}
+	}
+	if len(check) > math.MaxUint16 || len(m.outs) > math.MaxUint16 {
+		return nil, fmt.Errorf("screen: the lexicon is too large for the matcher (%d slots, %d output lists; at most %d each)",
+			len(check), len(m.outs), math.MaxUint16)
+	}
+	m.da = new([1 << 16]daState)
+	for i := range check {
+		m.da[i] = daState{check: uint16(check[i]), base: uint16(base[i])}
+	}
+	outs := 1
+	for s := 1; s < len(nodes); s++ {
+		m.da[slot[s]].fail = uint16(slot[fail[s]])
+		if len(nodes[s].out) > 0 {
+			m.da[slot[s]].out = uint16(outs)
+			outs++
+		}
+	}
+	return m, nil
+}
+
+// daState is one slot of the double array, in 8 bytes so that the hot part of the
+// automaton stays in the first-level cache.
+type daState struct {
+	check, base, fail, out uint16
+}
+
+// lookupSupp returns the table entry of a supplementary rune.
+func (m *fastMatcher) lookupSupp(r rune) uint16 {
+	f, class := foldTables().lookup(r)
+	return m.entry(m.syms[f], f, class)
+}
+
+// fastHits appends to sc.hits the rule hits of text, counts its Han and Latin
+// letters, and reports true; or reports false, having changed only scratch space,
+// when text has a run of single letters that Normalize would join.
+//
+// It works in two tight loops: the first normalises text into a stream of table
+// entries (the normalised runes' symbols and word flags) with the original index of
+// each, as Normalize would write it; the second runs the automaton over the symbols.
+func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
+	m := s.lx.fast
+	syms, han, latin, ok := m.normalize(text, sc.syms)
+	sc.syms = syms
+	if !ok {
+		return 0, 0, false
+	}
+	sc.hits, sc.ends = s.match(syms, sc.hits[:0], sc.ends)
+	return han, latin, true
+}
+
+// symAt is one normalised rune: its table entry and the index of the original rune
+// it comes from.
+type symAt struct {
+	e    uint16
+	orig int32
+}
+
+// normalize returns, in syms's storage, the normalised runes that Normalize would
+// write for text.
+//
+// Its inner loop takes the common case, a three-byte rune (every Chinese character
+// and punctuation mark) outside a Latin word, with few variables and no calls, so
+// that they stay in registers; the outer loop handles every other rune.
+func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, latin int, ok bool) {
+	// A rune writes at most itself and a space before it.
+	if max := 2*len(text) + 1; cap(syms) < max {
+		syms = make([]symAt, max)
+	}
+	out := syms[:cap(syms)]
+	n := 0
+	tab := (*[0x10000]uint16)(m.tab)
+	prevWord, inTok, tokLatin := false, false, false
+	sepAt := int32(-1)
+	tokRunes, runLen := 0, 0
+	var ri int32 // index of the current rune in text
+	i := 0
+	for {
+		if !inTok {
+			n0 := n
+			i, ri, n, sepAt = hanRun(text, i, ri, out, n, sepAt, tab)
+			if n > n0 { // Han characters were written
+				han += n - n0
+				runLen, prevWord = 0, false
+			}
+		}
+		if i >= len(text) {
+			break
+		}
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		i += size
+		var e uint16
+		if r < 0x10000 {
+			e = tab[r]
+		} else {
+			e = m.lookupSupp(r)
+		}
+		switch class := normClass(e >> classShift & classMask); class {
+		case normDrop:
+		case normSep, normHan:
+			if inTok {
+				inTok = false
+				if tokRunes != 1 || !tokLatin {
+					runLen = 0
+				} else if runLen++; runLen >= minSpacedLetters {
+					return out[:n], 0, 0, false
+				}
+			}
+			if class == normSep {
+				if sepAt < 0 {
+					sepAt = ri
+				}
+				break
+			}
+			runLen, sepAt, prevWord = 0, -1, false
+			han++
+			out[n] = symAt{e, ri}
+			n++
+		default: // normLatin, normWord
+			if !inTok {
+				if sepAt >= 0 && prevWord {
+					out[n] = symAt{m.space, sepAt}
+					n++
+				}
+				sepAt = -1
+				inTok, tokRunes, tokLatin = true, 0, class == normLatin
+			}
+			tokRunes++
+			prevWord = true
+			if class == normLatin {
+				latin++
+			}
+			out[n] = symAt{e, ri}
+			n++
+		}
+		ri++
+	}
+	if inTok && tokRunes == 1 && tokLatin && runLen+1 >= minSpacedLetters {
+		return out[:n], 0, 0, false
+	}
+	return out[:n], han, latin, true
+}
+
+// hanRun is normalize's inner loop: from text[i], the ri-th rune, it writes to
+// out[n:] the runs of Chinese characters, punctuation and invisible characters
+// (three bytes each, outside a Latin word) and returns where it stopped. It has few
+// variables and calls nothing, so that they all stay in registers.
+func hanRun(text string, i int, ri int32, out []symAt, n int, sepAt int32, tab *[0x10000]uint16) (int, int32, int, int32) {
+	// Four bytes are read at once, so the last rune is left to the caller.
+	for i+3 < len(text) && n < len(out) {
+		b := text[i : i+4]
+		w := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+		if w&0xC0C0F0 != 0x8080E0 { // not 1110xxxx 10xxxxxx 10xxxxxx
+			break
+		}
+		r := (w&0x0F)<<12 | (w>>2)&0xFC0 | (w>>16)&0x3F
+		if r < 0x800 || r&0xF800 == 0xD800 { // overlong, or a surrogate
+			break
+		}
+		e := tab[r]
+		switch normClass(e >> classShift & classMask) {
+		case normHan:
+			sepAt = -1
+			out[n] = symAt{e, ri}
+			n++
+		case normSep:
+			if sepAt < 0 {
+				sepAt = ri
+			}
+		case normDrop:
+		default:
+			return i, ri, n, sepAt
+		}
+		i += 3
+		ri++
+	}
+	return i, ri, n, sepAt
+}
+
+// match runs the automaton over normalised runes and appends the hits of every term
+// occurrence to hits.
+func (s *Screener) match(syms []symAt, hits []ruleHit, ends []outEnd) ([]ruleHit, []outEnd) {
+	ends = s.lx.fast.run(syms, ends)
+	for _, x := range ends {
+		hits = s.found(hits, x.out, int(x.at), syms)
+	}
+	return hits, ends
+}
+
+// outEnd is a state with outputs reached at a normalised rune.
+type outEnd struct {
+	at  int32
+	out uint16
+}
+
+// run runs the automaton over syms and returns, in ends's storage, the output
+// states it reaches. It calls nothing, so that its variables stay in registers.
+func (m *fastMatcher) run(syms []symAt, ends []outEnd) []outEnd {
+	if cap(ends) < len(syms) {
+		ends = make([]outEnd, len(syms))
+	}
+	ends = ends[:len(syms)]
+	da, rootNext := m.da, m.rootNext
+	state := uint16(0)
+	n := 0
+	for j := range syms {
+		c := syms[j].e & symMask
+		if c == 0 {
+			state = 0
+			continue
+		}
+		for {
+			if state == 0 {
+				state = rootNext[c]
+				break
+			}
+			st := &da[state]
+			if t := st.base + c; da[t].check == state+1 {
+				state = t
+				break
+			}
+			state = st.fail
+		}
+		if o := da[state].out; o != 0 && n < len(ends) {
+			ends[n] = outEnd{at: int32(j), out: o}
+			n++
+		}
+	}
+	return ends[:n]
+}
+
+// found appends the hits of the terms of output list o, which end at normalised
+// rune j, that lie on word boundaries.
+func (s *Screener) found(hits []ruleHit, o uint16, j int, syms []symAt) []ruleHit {
+	m := s.lx.fast
+	end := syms[j].orig + 1
+	nextWord := j+1 < len(syms) && syms[j+1].e&wordFlag != 0
+	for _, u := range m.uses[m.useStart[o]:m.useStart[o+1]] {
+		first := j + 1 - int(u.runes)
+		if u.words && first > 0 && syms[first-1].e&wordFlag != 0 || !u.prefix && nextWord {
+			continue
+		}
+		hits = append(hits, ruleHit{rule: u.rule, group: u.group, start: syms[first].orig, end: end})
+	}
+	return hits
+}
+
+// appendUses appends one hit per use of a term found at [start, end).
+func appendUses(hits []ruleHit, uses []use, start, end int32) []ruleHit {
+	for _, u := range uses {
+		hits = append(hits, ruleHit{rule: u.rule, group: u.group, start: start, end: end})
+	}
+	return hits
+}
