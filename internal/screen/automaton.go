@@ -35,18 +35,22 @@ func newAutomaton(terms []string) *automaton {
 		}
 	}
 	// The trie: goto edges, with 0 meaning "no edge" (the root is never a target).
-	delta := make([]int, w)
+	size := 1
+	for _, t := range terms {
+		size += len(t)
+	}
+	delta := make([]int32, w, size*w)
 	out := [][]int32{nil}
 	for id, t := range terms {
 		s := 0
 		for i := 0; i < len(t); i++ {
 			c := int(a.class[t[i]])
 			if delta[s*w+c] == 0 {
-				delta[s*w+c] = len(out)
-				delta = append(delta, make([]int, w)...)
+				delta[s*w+c] = int32(len(out))
+				delta = delta[:len(delta)+w] // within capacity, and still zero
 				out = append(out, nil)
 			}
-			s = delta[s*w+c]
+			s = int(delta[s*w+c])
 		}
 		out[s] = append(out[s], int32(id))
 	}
@@ -55,7 +59,7 @@ func newAutomaton(terms []string) *automaton {
 	fail := make([]int, len(out))
 	queue := make([]int, 0, len(out))
 	for c := 0; c < w; c++ {
-		if s := delta[c]; s != 0 {
+		if s := int(delta[c]); s != 0 {
 			queue = append(queue, s)
 		}
 	}
@@ -65,8 +69,8 @@ func newAutomaton(terms []string) *automaton {
 		f := fail[s]
 		out[s] = append(out[s], out[f]...)
 		for c := 0; c < w; c++ {
-			if next := delta[s*w+c]; next != 0 {
-				fail[next] = delta[f*w+c]
+			if next := int(delta[s*w+c]); next != 0 {
+				fail[next] = int(delta[f*w+c])
 				queue = append(queue, next)
 			} else {
 				delta[s*w+c] = delta[f*w+c]
@@ -88,7 +92,7 @@ func newAutomaton(terms []string) *automaton {
 			a.outs = append(a.outs, out[st])
 		}
 		for c := 0; c < w; c++ {
-			next := delta[st*w+c]
+			next := int(delta[st*w+c])
 			e := uint32(next * row)
 			if len(out[next]) > 0 {
 				e |= hasOutputs

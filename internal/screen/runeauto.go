@@ -20,30 +20,33 @@ import (
 // ("p o l i c e"), which rewrites text already written. It then reports that it
 // gave up, and the caller takes the reference path.
 type fastMatcher struct {
-	// tab[r] describes BMP rune r once folded: its symbol (the low symBits; 0 when
-	// no term uses the rune), its normClass, and whether it is an ASCII letter or
-	// digit (a word byte, for the word boundaries of Latin terms).
-	tab []uint16
 	// syms holds the symbol of every rune that terms use, for runes outside tab.
 	syms map[rune]uint16
-	// space is the symbol of the space written between words (0 if no term has one).
-	space uint16
-
-	// The automaton. State 0 is the root, whose transitions are the dense rootNext;
-	// any other state s has its child on symbol c at t = da[s].base+c when
-	// da[t].check is s+1, and otherwise continues from da[s].fail. da[s].out
-	// indexes outs (0: none). A state's fields share a cache line.
-	// Both are indexed by values that cannot exceed their size, so no access
-	// needs a bounds check.
-	rootNext *[1 << symBits]uint16
-	da       *[1 << 16]daState
-	outs     [][]int32
+	outs [][]int32
 	// runes[t] is the length in runes of term t, normalised.
 	runes []int32
 	// uses flattens outs for the rules: output list o is uses[useStart[o]:useStart[o+1]],
 	// one entry per use of each of its terms (see setUses).
 	uses     []outUse
 	useStart []int32
+	// space is the symbol of the space written between words (0 if no term has one).
+	space uint16
+
+	// The tables below are arrays indexed by values that cannot exceed their size,
+	// so no access needs a bounds check; they sit in the matcher itself, so that
+	// one register reaches them all; and they come after every pointer, so that
+	// the garbage collector does not scan them.
+
+	// tab[r] describes BMP rune r once folded: its symbol (the low symBits; 0 when
+	// no term uses the rune), its normClass, and whether it is an ASCII letter or
+	// digit (a word byte, for the word boundaries of Latin terms).
+	tab [0x10000]uint16
+	// The automaton. State 0 is the root, whose transitions are the dense rootNext;
+	// any other state s has its child on symbol c at t = da[s].base+c when
+	// da[t].check is s+1, and otherwise continues from da[s].fail. da[s].out
+	// indexes outs (0: none). A state's fields share a cache line.
+	rootNext [1 << symBits]uint16
+	da       [1 << 16]daState
 }
 
 // outUse is one use, by one rule, of a term that ends in some state.
@@ -102,7 +105,6 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 		m.runes[id] = int32(n)
 	}
 	ft := foldTables()
-	m.tab = make([]uint16, 0x10000)
 	for r := range rune(0x10000) {
 		f, class := ft.lookup(r)
 		m.tab[r] = m.entry(syms[f], f, class)
@@ -161,48 +163,59 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 	}
 
 	// Place the trie in the double array: slot[s] is node s's index; the root is 0.
+	// Each node's children go at the first base where all their slots are free,
+	// found by trying the free slots in turn for the first child.
 	slot := make([]int32, len(nodes))
-	base := []int32{0}
-	check := []int32{-1} // the root's slot is taken
-	used := func(i int) bool { return i < len(check) && check[i] != 0 }
-	free := 1 // every slot below is taken
+	// Room for every slot a uint16 can name, and a row of symbols past the last.
+	base := make([]int32, 1<<16+nsym)
+	check := make([]int32, len(base))
+	// nextFree finds the first free slot at or after p, skipping taken ones in
+	// near-constant time (a union-find over runs of taken slots).
+	skip := make([]int32, len(check)+1)
+	for i := range skip {
+		skip[i] = int32(i)
+	}
+	nextFree := func(p int) int {
+		for int(skip[p]) != p {
+			skip[p] = skip[skip[p]]
+			p = int(skip[p])
+		}
+		return p
+	}
+	take := func(p int) { skip[p] = int32(p + 1) }
+	take(0)
+	top := 0 // the highest slot taken
 	for _, s := range append([]int{0}, order...) {
 		keys := sortedKeys(s)
 		if len(keys) == 0 {
 			continue
 		}
-		for used(free) {
-			free++
-		}
-		b := max(1, free-int(keys[0]))
+		b := 0
 	search:
-		for ; ; b++ {
-			for _, c := range keys {
-				if used(b + int(c)) {
+		for p := nextFree(int(keys[0]) + 1); ; p = nextFree(p + 1) {
+			if p+nsym >= len(check) {
+				return nil, fmt.Errorf("screen: the lexicon is too large for the matcher (more than %d states)", math.MaxUint16)
+			}
+			b = p - int(keys[0])
+			for _, c := range keys[1:] {
+				if check[b+int(c)] != 0 {
 					continue search
 				}
 			}
 			break
 		}
-		for len(check) < b+nsym {
-			check = append(check, 0)
-			base = append(base, 0)
-		}
 		base[slot[s]] = int32(b)
 		for _, c := range keys {
 			slot[nodes[s].next[c]] = int32(b + int(c))
 			check[b+int(c)] = slot[s] + 1
+			take(b + int(c))
 		}
+		top = max(top, b+int(keys[len(keys)-1]))
 	}
-	m.rootNext = new([1 << symBits]uint16)
+	base, check = base[:top+nsym+1], check[:top+nsym+1]
 	for c, nx := range nodes[0].next {
 		m.rootNext[c] = uint16(slot[nx])
 	}
-	for len(check) < nsym {
-		check = append(check, 0)
-		base = append(base, 0)
-	}
-	check[0] = 0
 	m.outs = [][]int32{nil}
 	for s := range nodes {
 		if len(nodes[s].out) > 0 {
@@ -213,7 +226,6 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 		return nil, fmt.Errorf("screen: the lexicon is too large for the matcher (%d slots, %d output lists; at most %d each)",
 			len(check), len(m.outs), math.MaxUint16)
 	}
-	m.da = new([1 << 16]daState)
 	for i := range check {
 		m.da[i] = daState{check: uint16(check[i]), base: uint16(base[i])}
 	}
@@ -243,18 +255,17 @@ func (m *fastMatcher) lookupSupp(r rune) uint16 {
 // fastHits appends to sc.hits the rule hits of text, counts its Han and Latin
 // letters, and reports true; or reports false, having changed only scratch space,
 // when text has a run of single letters that Normalize would join.
-//
-// It works in two tight loops: the first normalises text into a stream of table
-// entries (the normalised runes' symbols and word flags) with the original index of
-// each, as Normalize would write it; the second runs the automaton over the symbols.
 func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
-	m := s.lx.fast
-	syms, han, latin, ok := m.normalize(text, sc.syms)
-	sc.syms = syms
+	syms, ends, han, latin, ok := s.lx.fast.scan(text, sc.syms, sc.ends[:0])
+	sc.syms, sc.ends = syms, ends
 	if !ok {
 		return 0, 0, false
 	}
-	sc.hits, sc.ends = s.match(syms, sc.hits[:0], sc.ends)
+	hits := sc.hits[:0]
+	for _, x := range ends {
+		hits = s.found(hits, x.out, int(x.at), syms)
+	}
+	sc.hits = hits
 	return han, latin, true
 }
 
@@ -265,32 +276,52 @@ type symAt struct {
 	orig int32
 }
 
-// normalize returns, in syms's storage, the normalised runes that Normalize would
-// write for text.
+// outEnd is a state with outputs, reached at normalised rune at.
+type outEnd struct {
+	at  int32
+	out uint16
+}
+
+// scan normalises text as Normalize would, into syms's storage (the table entry and
+// original index of each normalised rune), runs the automaton over it, and appends
+// to ends the output states it reaches.
 //
-// Its inner loop takes the common case, a three-byte rune (every Chinese character
-// and punctuation mark) outside a Latin word, with few variables and no calls, so
-// that they stay in registers; the outer loop handles every other rune.
-func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, latin int, ok bool) {
+// Its inner loop, hanScan, takes the common case, a three-byte rune (every Chinese
+// character and punctuation mark) outside a Latin word; this loop handles every
+// other rune.
+func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt, _ []outEnd, han, latin int, ok bool) {
 	// A rune writes at most itself and a space before it.
 	if max := 2*len(text) + 1; cap(syms) < max {
 		syms = make([]symAt, max)
 	}
 	out := syms[:cap(syms)]
 	n := 0
-	tab := (*[0x10000]uint16)(m.tab)
 	prevWord, inTok, tokLatin := false, false, false
 	sepAt := int32(-1)
 	tokRunes, runLen := 0, 0
 	var ri int32 // index of the current rune in text
+	var state uint16
 	i := 0
+	// emit writes one normalised rune and steps the automaton over it.
+	emit := func(e uint16, at int32) {
+		out[n] = symAt{e, at}
+		n++
+		if state = m.step(state, e&symMask); m.da[state].out != 0 {
+			ends = append(ends, outEnd{at: int32(n - 1), out: m.da[state].out})
+		}
+	}
 	for {
 		if !inTok {
 			n0 := n
-			i, ri, n, sepAt = hanRun(text, i, ri, out, n, sepAt, tab)
+			var o uint16
+			i, ri, n, sepAt, state, o = m.hanScan(text, i, ri, out, n, sepAt, state)
 			if n > n0 { // Han characters were written
 				han += n - n0
 				runLen, prevWord = 0, false
+			}
+			if o != 0 {
+				ends = append(ends, outEnd{at: int32(n - 1), out: o})
+				continue
 			}
 		}
 		if i >= len(text) {
@@ -303,7 +334,7 @@ func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, lati
 		i += size
 		var e uint16
 		if r < 0x10000 {
-			e = tab[r]
+			e = m.tab[r]
 		} else {
 			e = m.lookupSupp(r)
 		}
@@ -315,7 +346,7 @@ func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, lati
 				if tokRunes != 1 || !tokLatin {
 					runLen = 0
 				} else if runLen++; runLen >= minSpacedLetters {
-					return out[:n], 0, 0, false
+					return out[:n], ends, 0, 0, false
 				}
 			}
 			if class == normSep {
@@ -326,13 +357,11 @@ func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, lati
 			}
 			runLen, sepAt, prevWord = 0, -1, false
 			han++
-			out[n] = symAt{e, ri}
-			n++
+			emit(e, ri)
 		default: // normLatin, normWord
 			if !inTok {
 				if sepAt >= 0 && prevWord {
-					out[n] = symAt{m.space, sepAt}
-					n++
+					emit(m.space, sepAt)
 				}
 				sepAt = -1
 				inTok, tokRunes, tokLatin = true, 0, class == normLatin
@@ -342,22 +371,38 @@ func (m *fastMatcher) normalize(text string, syms []symAt) (_ []symAt, han, lati
 			if class == normLatin {
 				latin++
 			}
-			out[n] = symAt{e, ri}
-			n++
+			emit(e, ri)
 		}
 		ri++
 	}
 	if inTok && tokRunes == 1 && tokLatin && runLen+1 >= minSpacedLetters {
-		return out[:n], 0, 0, false
+		return out[:n], ends, 0, 0, false
 	}
-	return out[:n], han, latin, true
+	return out[:n], ends, han, latin, true
 }
 
-// hanRun is normalize's inner loop: from text[i], the ri-th rune, it writes to
-// out[n:] the runs of Chinese characters, punctuation and invisible characters
-// (three bytes each, outside a Latin word) and returns where it stopped. It has few
-// variables and calls nothing, so that they all stay in registers.
-func hanRun(text string, i int, ri int32, out []symAt, n int, sepAt int32, tab *[0x10000]uint16) (int, int32, int, int32) {
+// step moves the automaton from state s on symbol c.
+func (m *fastMatcher) step(s, c uint16) uint16 {
+	if c == 0 {
+		return 0
+	}
+	for s != 0 {
+		st := &m.da[s]
+		if t := st.base + c; m.da[t].check == s+1 {
+			return t
+		}
+		s = st.fail
+	}
+	return m.rootNext[c]
+}
+
+// hanScan is scan's inner loop: from text[i], the ri-th rune, it writes to out[n:]
+// the runs of Chinese characters, punctuation and invisible characters (three bytes
+// each, outside a Latin word), steps the automaton from state over them, and
+// returns where it stopped, either before a rune it does not handle or just after
+// reaching an output state o. It has few variables and calls nothing, so that they
+// all stay in registers.
+func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16) (_ int, _ int32, _ int, _ int32, _ uint16, o uint16) {
 	// Four bytes are read at once, so the last rune is left to the caller.
 	for i+3 < len(text) && n < len(out) {
 		b := text[i : i+4]
@@ -369,76 +414,47 @@ func hanRun(text string, i int, ri int32, out []symAt, n int, sepAt int32, tab *
 		if r < 0x800 || r&0xF800 == 0xD800 { // overlong, or a surrogate
 			break
 		}
-		e := tab[r]
+		e := m.tab[uint16(r)]
 		switch normClass(e >> classShift & classMask) {
 		case normHan:
+			i += 3
 			sepAt = -1
 			out[n] = symAt{e, ri}
 			n++
+			ri++
+			c := e & symMask
+			if c == 0 {
+				state = 0
+				continue
+			}
+			for {
+				if state == 0 {
+					state = m.rootNext[c]
+					break
+				}
+				st := &m.da[state]
+				if t := st.base + c; m.da[t].check == state+1 {
+					state = t
+					break
+				}
+				state = st.fail
+			}
+			if o = m.da[state].out; o != 0 {
+				return i, ri, n, sepAt, state, o
+			}
+			continue
 		case normSep:
 			if sepAt < 0 {
 				sepAt = ri
 			}
 		case normDrop:
 		default:
-			return i, ri, n, sepAt
+			return i, ri, n, sepAt, state, 0
 		}
 		i += 3
 		ri++
 	}
-	return i, ri, n, sepAt
-}
-
-// match runs the automaton over normalised runes and appends the hits of every term
-// occurrence to hits.
-func (s *Screener) match(syms []symAt, hits []ruleHit, ends []outEnd) ([]ruleHit, []outEnd) {
-	ends = s.lx.fast.run(syms, ends)
-	for _, x := range ends {
-		hits = s.found(hits, x.out, int(x.at), syms)
-	}
-	return hits, ends
-}
-
-// outEnd is a state with outputs reached at a normalised rune.
-type outEnd struct {
-	at  int32
-	out uint16
-}
-
-// run runs the automaton over syms and returns, in ends's storage, the output
-// states it reaches. It calls nothing, so that its variables stay in registers.
-func (m *fastMatcher) run(syms []symAt, ends []outEnd) []outEnd {
-	if cap(ends) < len(syms) {
-		ends = make([]outEnd, len(syms))
-	}
-	ends = ends[:len(syms)]
-	da, rootNext := m.da, m.rootNext
-	state := uint16(0)
-	n := 0
-	for j := range syms {
-		c := syms[j].e & symMask
-		if c == 0 {
-			state = 0
-			continue
-		}
-		for {
-			if state == 0 {
-				state = rootNext[c]
-				break
-			}
-			st := &da[state]
-			if t := st.base + c; da[t].check == state+1 {
-				state = t
-				break
-			}
-			state = st.fail
-		}
-		if o := da[state].out; o != 0 && n < len(ends) {
-			ends[n] = outEnd{at: int32(j), out: o}
-			n++
-		}
-	}
-	return ends[:n]
+	return i, ri, n, sepAt, state, 0
 }
 
 // found appends the hits of the terms of output list o, which end at normalised
