@@ -19,7 +19,9 @@ import (
 //
 // unless one of its `unless` terms occurs inside the match or up to `unless_before`
 // characters before it (negations such as 不会 and "will not", lawful qualifiers such
-// as 依法 or "may"). Terms are normalised like messages are (simplified Chinese, lower
+// as 依法 or "may"), or one of its `unless_after` terms starts inside it or up to
+// unlessAfterWindow characters after it (denials that follow what they deny:
+// "拘留、坐牢等说法均不属实"). Terms are normalised like messages are (simplified Chinese, lower
 // case, half-width, no separators between Chinese characters), so a rule written in
 // simplified Chinese also catches traditional and evasive spellings. A Latin term
 // matches whole words; a trailing * lets it match as a prefix ("arrest*").
@@ -37,12 +39,19 @@ type ruleSpec struct {
 	Near         int        `yaml:"near"`
 	Unless       []string   `yaml:"unless"`
 	UnlessBefore *int       `yaml:"unless_before"`
+	UnlessAfter  []string   `yaml:"unless_after"`
 	Note         string     `yaml:"note"`
 	line         int
 }
 
 // defaultUnlessBefore is how far before a match a negation is looked for.
 const defaultUnlessBefore = 6
+
+// maxUnlessWindow bounds unless_before, in characters.
+const maxUnlessWindow = 200
+
+// unlessAfterWindow is how far after a match an unless_after term may start.
+const unlessAfterWindow = 10
 
 // rule is a compiled rule.
 type rule struct {
@@ -54,7 +63,7 @@ type rule struct {
 }
 
 // use says what one term means to one rule: a member of group g, or (g < 0) an
-// unless term.
+// unless or unless_after term.
 type use struct {
 	rule  int32
 	group int8
@@ -67,6 +76,12 @@ type termInfo struct {
 	prefix bool  // Latin: may end inside a word
 	uses   []use
 }
+
+// The groups of unless and unless_after terms.
+const (
+	unlessGroup      = -1
+	unlessAfterGroup = -2
+)
 
 // lexicon is a compiled set of rules.
 type lexicon struct {
@@ -171,6 +186,14 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 			if r.UnlessBefore != nil {
 				ru.unlessBefore = *r.UnlessBefore
 			}
+			switch {
+			case ru.unlessBefore < 0 || ru.unlessBefore > maxUnlessWindow:
+				bad("unless_before must be between 0 and %d", maxUnlessWindow)
+				continue
+			case r.UnlessBefore != nil && len(r.Unless) == 0:
+				bad("unless_before needs unless terms")
+				continue
+			}
 			ri := int32(len(lx.rules))
 			lx.rules = append(lx.rules, ru)
 			for _, t := range r.Terms {
@@ -185,7 +208,10 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 				}
 			}
 			for _, t := range r.Unless {
-				add(file, r, t, use{rule: ri, group: -1})
+				add(file, r, t, use{rule: ri, group: unlessGroup})
+			}
+			for _, t := range r.UnlessAfter {
+				add(file, r, t, use{rule: ri, group: unlessAfterGroup})
 			}
 		}
 	}
@@ -216,7 +242,7 @@ func checkKeys(file string, doc *yaml.Node) error {
 		return &LoadError{file, top.Line, "want a mapping with rules"}
 	}
 	allowed := map[string]bool{"id": true, "category": true, "terms": true, "groups": true, "near": true, "unless": true,
-		"unless_before": true, "note": true}
+		"unless_before": true, "unless_after": true, "note": true}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		if top.Content[i].Value != "rules" {
 			return &LoadError{file, top.Content[i].Line, fmt.Sprintf("unknown key %q", top.Content[i].Value)}

@@ -201,7 +201,7 @@ type scratch struct {
 // ruleHit is a term occurrence as one rule sees it, in runes of the original text.
 type ruleHit struct {
 	rule       int32
-	group      int8 // -1: an unless term
+	group      int8 // unlessGroup, unlessAfterGroup, or a group of the rule
 	start, end int32
 }
 
@@ -359,11 +359,21 @@ func completeGroups(r *rule, hits []ruleHit, i int) (start, end int32, ok bool) 
 }
 
 // negated reports whether one of the rule's unless terms occurs inside the match or
-// shortly before it.
+// shortly before it, or one of its unless_after terms inside it or shortly after.
 func negated(r *rule, hits []ruleHit, ri int32, start, end int32) bool {
 	for _, u := range hits {
-		if u.rule == ri && u.group < 0 && u.start >= start-int32(r.unlessBefore) && u.start < end {
-			return true
+		if u.rule != ri {
+			continue
+		}
+		switch u.group {
+		case unlessGroup:
+			if u.start >= start-int32(r.unlessBefore) && u.start < end {
+				return true
+			}
+		case unlessAfterGroup:
+			if u.start >= start && u.start < end+unlessAfterWindow {
+				return true
+			}
 		}
 	}
 	return false

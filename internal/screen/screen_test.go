@@ -61,6 +61,11 @@ rules:
     near: 20
     unless: [不会, will not]
     unless_before: 10
+  - id: t.false_legal.jail
+    category: false_legal
+    terms: [拘留]
+    unless: [不会]
+    unless_after: [不属实]
 `)})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +87,11 @@ rules:
 		{"我们不会通知你家人", nil, nil},                     // negated
 		{"we will tell your family", []string{"threat_exposure"}, [][2]int{{8, 24}}},
 		{"we will not tell your family", nil, nil},
+		{"你将被拘留", []string{"false_legal"}, [][2]int{{3, 5}}},
+		{"拘留等说法不属实", nil, nil},                                              // denied just after
+		{"拘留，这是真的，至于其他的一些说法不属实", []string{"false_legal"}, [][2]int{{0, 2}}}, // the denial is too far after
+		{"不会拘留", nil, nil},                                                  // an unless term before
+		{"不属实：你将被拘留", []string{"false_legal"}, [][2]int{{7, 9}}},            // unless_after looks only after
 	}
 	for _, c := range cases {
 		r := s.Screen(c.text)
@@ -109,6 +119,8 @@ func TestCompileErrors(t *testing.T) {
 		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [x]\n    colour: red\n", "t.yaml:5: unknown key \"colour\""},
 		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [\"!!\"]\n", "empty once normalised"},
 		{"rule: []\n", "unknown key \"rule\""},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [x]\n    unless: [y]\n    unless_before: 500\n", "unless_before must be between 0 and 200"},
+		{"rules:\n  - id: t.insult.a\n    category: insult\n    terms: [x]\n    unless_before: 3\n", "unless_before needs unless terms"},
 	} {
 		_, err := Compile(map[string][]byte{"t.yaml": []byte(c.yaml)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
