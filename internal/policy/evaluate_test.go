@@ -348,7 +348,7 @@ func TestCNOtherRules(t *testing.T) {
 		{"cn.content.prohibited: traditional characters and symbols", nil, nil, nil,
 			Attempt{Channel: SMS, At: now, CallerIDRegistered: true, Message: "已涉嫌詐騙，移交公-安"}, []string{"cn.content.prohibited"}},
 		{"cn.content.prohibited: zero-width and full-width letters", nil, nil, nil,
-			Attempt{Channel: SMS, At: now, CallerIDRegistered: true, Message: "We will have you ＡＲ​ＲＥＳＴＥＤ."}, []string{"cn.content.prohibited"}},
+			Attempt{Channel: SMS, At: now, CallerIDRegistered: true, Message: "We will have you ＡＲ\u200bＲＥＳＴＥＤ."}, []string{"cn.content.prohibited"}},
 		{"cn.content.prohibited: truthful legal notice", nil, nil, nil,
 			Attempt{Channel: SMS, At: now, CallerIDRegistered: true, Message: "如仍未还款，我司可能依法起诉，届时另行书面通知。"}, nil},
 		{"cn.data_minimization.emergency_contacts: six contacts", six, nil, unreachable,
