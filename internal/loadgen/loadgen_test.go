@@ -10,11 +10,21 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/fairdebt/fairdebt/internal/screen"
 )
 
 func TestSMSMessageIs120Characters(t *testing.T) {
 	if n := utf8.RuneCountInString(SMSMessage); n != 120 {
 		t.Errorf("the SMS message has %d characters, want 120", n)
+	}
+}
+
+// TestSMSMessagePassesTheScreener: the benchmark's SMS is a lawful reminder; if the
+// gate denied it, the benchmark would measure denials instead of the mix it claims.
+func TestSMSMessagePassesTheScreener(t *testing.T) {
+	if got := screen.Default().Categories(SMSMessage); got.Harmful() {
+		t.Errorf("the SMS message is screened as %v", got.Names())
 	}
 }
 

@@ -24,6 +24,9 @@ func TestCategories(t *testing.T) {
 		{"你是担保人，必须替他还", []string{"guarantor_claim", "debt_disclosure"}},
 		{"可以去别的平台借钱还", []string{"induce_borrowing"}},
 		{"需要另付上门费", []string{"unauthorized_fee"}},
+		// A lender's own name is not a push to borrow elsewhere.
+		{"您在示例小额贷款有限公司的借款本期尚未结清", []string{"debt_disclosure"}},
+		{"去小额贷款公司借一笔先还上", []string{"induce_borrowing", "debt_disclosure"}},
 		{"this is the police", []string{"false_authority"}},
 		{"I will break your legs", []string{"threat_violence"}},
 	}
