@@ -223,11 +223,10 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 		texts[id] = strings.TrimSuffix(key, "*")
 	}
 	lx.ac = newAutomaton(texts)
-	fast, err := newFastMatcher(texts)
+	fast, err := newFastMatcher(texts, lx.terms)
 	if err != nil {
 		return nil, err
 	}
-	fast.setUses(lx.terms)
 	lx.fast = fast
 	return lx, nil
 }

@@ -22,11 +22,8 @@ import (
 type fastMatcher struct {
 	// syms holds the symbol of every rune that terms use, for runes outside tab.
 	syms map[rune]uint16
-	outs [][]int32
-	// runes[t] is the length in runes of term t, normalised.
-	runes []int32
-	// uses flattens outs for the rules: output list o is uses[useStart[o]:useStart[o+1]],
-	// one entry per use of each of its terms (see setUses).
+	// uses lists, for output state o (da[s].out), one entry per use of each term
+	// that ends there: uses[useStart[o]:useStart[o+1]].
 	uses     []outUse
 	useStart []int32
 	// space is the symbol of the space written between words (0 if no term has one).
@@ -57,20 +54,6 @@ type outUse struct {
 	words, prefix bool // as termInfo
 }
 
-// setUses fills m.uses from the compiled terms.
-func (m *fastMatcher) setUses(terms []termInfo) {
-	m.uses, m.useStart = m.uses[:0], append(m.useStart[:0], 0)
-	for _, list := range m.outs {
-		for _, id := range list {
-			t := &terms[id]
-			for _, u := range t.uses {
-				m.uses = append(m.uses, outUse{rule: u.rule, runes: m.runes[id], group: u.group, words: t.words, prefix: t.prefix})
-			}
-		}
-		m.useStart = append(m.useStart, int32(len(m.uses)))
-	}
-}
-
 const (
 	symBits    = 12
 	symMask    = 1<<symBits - 1
@@ -79,7 +62,8 @@ const (
 	wordFlag   = 1 << 15
 )
 
-func (m *fastMatcher) entry(sym uint16, f rune, class normClass) uint16 {
+// tabEntry is the table entry of folded rune f, of class class, with symbol sym.
+func tabEntry(sym uint16, f rune, class normClass) uint16 {
 	e := sym | uint16(class)<<classShift
 	if f < utf8.RuneSelf && isWordByte(byte(f)) {
 		e |= wordFlag
@@ -87,11 +71,13 @@ func (m *fastMatcher) entry(sym uint16, f rune, class normClass) uint16 {
 	return e
 }
 
-// newFastMatcher builds the matcher for terms, which the caller has normalised.
-func newFastMatcher(terms []string) (*fastMatcher, error) {
-	m := &fastMatcher{runes: make([]int32, len(terms))}
+// newFastMatcher builds the matcher for texts, the normalised text of each term,
+// whose compiled form is terms.
+func newFastMatcher(texts []string, terms []termInfo) (*fastMatcher, error) {
+	m := &fastMatcher{}
+	runes := make([]int32, len(texts)) // each term's length in normalised runes
 	syms := map[rune]uint16{}
-	for id, t := range terms {
+	for id, t := range texts {
 		n := 0
 		for _, r := range t {
 			n++
@@ -102,12 +88,12 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 				syms[r] = uint16(len(syms) + 1)
 			}
 		}
-		m.runes[id] = int32(n)
+		runes[id] = int32(n)
 	}
 	ft := foldTables()
 	for r := range rune(0x10000) {
 		f, class := ft.lookup(r)
-		m.tab[r] = m.entry(syms[f], f, class)
+		m.tab[r] = tabEntry(syms[f], f, class)
 	}
 	m.syms = syms
 	m.space = syms[' ']
@@ -119,7 +105,7 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 		out  []int32
 	}
 	nodes := []node{{next: map[uint16]int{}}}
-	for id, t := range terms {
+	for id, t := range texts {
 		s := 0
 		for _, r := range t {
 			c := syms[r]
@@ -216,26 +202,33 @@ func newFastMatcher(terms []string) (*fastMatcher, error) {
 	for c, nx := range nodes[0].next {
 		m.rootNext[c] = uint16(slot[nx])
 	}
-	m.outs = [][]int32{nil}
+	lists := 0
 	for s := range nodes {
 		if len(nodes[s].out) > 0 {
-			m.outs = append(m.outs, nodes[s].out)
+			lists++
 		}
 	}
-	if len(check) > math.MaxUint16 || len(m.outs) > math.MaxUint16 {
+	if len(check) > math.MaxUint16 || lists >= math.MaxUint16 {
 		return nil, fmt.Errorf("screen: the lexicon is too large for the matcher (%d slots, %d output lists; at most %d each)",
-			len(check), len(m.outs), math.MaxUint16)
+			len(check), lists, math.MaxUint16)
 	}
 	for i := range check {
 		m.da[i] = daState{check: uint16(check[i]), base: uint16(base[i])}
 	}
-	outs := 1
+	m.useStart = []int32{0, 0} // output list 0 is empty
 	for s := 1; s < len(nodes); s++ {
 		m.da[slot[s]].fail = uint16(slot[fail[s]])
-		if len(nodes[s].out) > 0 {
-			m.da[slot[s]].out = uint16(outs)
-			outs++
+		if len(nodes[s].out) == 0 {
+			continue
 		}
+		m.da[slot[s]].out = uint16(len(m.useStart) - 1)
+		for _, id := range nodes[s].out {
+			t := &terms[id]
+			for _, u := range t.uses {
+				m.uses = append(m.uses, outUse{rule: u.rule, runes: runes[id], group: u.group, words: t.words, prefix: t.prefix})
+			}
+		}
+		m.useStart = append(m.useStart, int32(len(m.uses)))
 	}
 	return m, nil
 }
@@ -249,7 +242,7 @@ type daState struct {
 // lookupSupp returns the table entry of a supplementary rune.
 func (m *fastMatcher) lookupSupp(r rune) uint16 {
 	f, class := foldTables().lookup(r)
-	return m.entry(m.syms[f], f, class)
+	return tabEntry(m.syms[f], f, class)
 }
 
 // fastHits appends to sc.hits the rule hits of text, counts its Han and Latin
