@@ -282,7 +282,8 @@ func (db *DB) abort(batch []*update, err error) {
 // errPanicked marks a write whose function panicked.
 var errPanicked = errors.New("store: write panicked")
 
-// runSingle runs an UpdateSingle function, turning a panic into an error.
+// runSingle runs a write function, turning a panic into an error that wraps
+// errPanicked.
 func runSingle(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -304,20 +305,16 @@ func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 	if _, err := db.Exec(ctx, tx, savepoint); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v", errPanicked, p)
+	err = runSingle(tx, fn) // a panic becomes an error, and is undone like one
+	if err != nil {
+		if _, rerr := db.Exec(ctx, tx, rollbackTo); rerr != nil {
+			err = errors.Join(err, rerr)
 		}
-		if err != nil {
-			if _, rerr := db.Exec(ctx, tx, rollbackTo); rerr != nil {
-				err = errors.Join(err, rerr)
-			}
-		}
-		if _, rerr := db.Exec(ctx, tx, release); rerr != nil && err == nil {
-			err = fmt.Errorf("store: release savepoint: %w", rerr)
-		}
-	}()
-	return fn(tx)
+	}
+	if _, rerr := db.Exec(ctx, tx, release); rerr != nil && err == nil {
+		err = fmt.Errorf("store: release savepoint: %w", rerr)
+	}
+	return err
 }
 
 // Prepare prepares statements on the writer connection, so writes that run them
