@@ -95,3 +95,17 @@ func TestEvaluateAllocations(t *testing.T) {
 		t.Errorf("a denied Evaluate allocates %.0f times per call, budget 5", n)
 	}
 }
+
+// TestEvaluateLoop runs the benchmark's decision a fixed number of times, for
+// instruction counts that do not drift with machine load:
+//
+//	go test -c -o /tmp/policy.test ./internal/policy
+//	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind /tmp/policy.test -test.run TestEvaluateLoop
+func TestEvaluateLoop(t *testing.T) {
+	p, snap, a := benchInput(t)
+	for range 2000 {
+		if d := Evaluate(p, snap, a); !d.Allowed {
+			t.Fatalf("benchmark case should be allowed: %+v", d.Violations)
+		}
+	}
+}

@@ -241,7 +241,7 @@ func inQuietHours(r *rule, minute int) bool {
 
 func (e *evaluation) contentSet() screen.Set {
 	if !e.contentDone {
-		e.content = e.p.screener.Categories(e.a.Message)
+		e.content = e.p.screener.CategoriesIn(e.a.Message, e.p.contentWant[e.role])
 		e.contentDone = true
 	}
 	return e.content

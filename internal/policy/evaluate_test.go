@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata"
+
+	"github.com/fairdebt/fairdebt/internal/screen"
 )
 
 // scenario builds a snapshot and an attempt for one rule test.
@@ -650,4 +652,54 @@ func TestEvaluateIsDeterministicAndDoesNotMutate(t *testing.T) {
 	if !slices.Equal(snap.History, h) {
 		t.Fatal("Evaluate modified the snapshot")
 	}
+}
+
+// The gate asks the screener only for the categories the rules can look at in a
+// message to the person contacted: a debt reminder's debt words are screened as a
+// disclosure only toward a third party. A CEL rule may read any category.
+func TestContentWantPerRole(t *testing.T) {
+	p := mustPack(t, "cn")
+	harmful := screen.AllCategories &^ screen.Set(0).With(screen.DebtDisclosure)
+	for ro, want := range map[Role]screen.Set{Debtor: harmful, Attorney: harmful,
+		EmergencyContact: screen.AllCategories, ThirdParty: screen.AllCategories} {
+		if got := p.contentWant[ro]; got != want {
+			t.Errorf("cn asks for %v toward a %v, want %v", got.Names(), ro, want.Names())
+		}
+	}
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, withCEL, err := reg.WithPack("cel.yaml", []byte(`
+pack: cn-cel
+extends: cn
+rules:
+  - id: cn-cel.no_debt_talk_at_night
+    category: prohibited_content
+    kind: cel
+    citation: CBA 2026 指引
+    confidence: R
+    roles: [emergency_contact]
+    params:
+      condition: 'hour >= 20 && "debt_disclosure" in content'
+    reason: {zh: "晚间不得提及债务。", en: "No mention of the debt in the evening."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := withCEL.contentWant[Debtor]; got != screen.AllCategories {
+		t.Errorf("a pack with a CEL rule asks for %v toward the debtor, want every category", got.Names())
+	}
+	msg := "您本月的借款已逾期，请尽快还款，以免影响征信。"
+	snap := &Snapshot{Debtor: DebtorInfo{ID: "D1", Location: mustLoc(t, sh)}, Parties: slices.Clone(withContacts)}
+	a := &Attempt{Party: "D1", Channel: SMS, At: at(t, sh, "2026-11-24 10:00"), Purpose: Collect, Message: msg, CallerIDRegistered: true}
+	expect(t, Evaluate(p, snap, a))
+	// A collection message to an emergency contact breaks the contact rules too.
+	toContact := []string{"cn.third_party.locate_only", "cn.third_party.debtor_unreachable_only", "cn.third_party.no_disclosure"}
+	a.Party = withContacts[1].ID
+	expect(t, Evaluate(p, snap, a), toContact...)
+	a.Party, a.At = "D1", at(t, sh, "2026-11-24 20:30")
+	expect(t, Evaluate(withCEL, snap, a))
+	a.Party = withContacts[1].ID
+	expect(t, Evaluate(withCEL, snap, a), append(toContact, "cn-cel.no_debt_talk_at_night")...)
 }

@@ -33,11 +33,14 @@ type Pack struct {
 	screener    contentScreener
 	// obligationTable[channel][role][purpose] lists the obligations of a contact.
 	obligationTable [SocialPost + 1][ThirdParty + 1][Locate + 1][]string
+	// contentWant[role] is the content categories the rules can look at in a
+	// message to a person of that role: what the screener must decide.
+	contentWant [ThirdParty + 1]screen.Set
 }
 
-// contentScreener finds the content categories of a message.
+// contentScreener finds the content categories of a message among those wanted.
 type contentScreener interface {
-	Categories(text string) screen.Set
+	CategoriesIn(text string, want screen.Set) screen.Set
 }
 
 // ruleKind is the engine's built-in check a rule configures.
@@ -449,7 +452,26 @@ func compilePack(reg *Registry, d *packDoc) (*Pack, LoadErrors) {
 		return nil, r.errs
 	}
 	p.buildObligationTable()
+	p.buildContentWant()
 	return p, nil
+}
+
+// buildContentWant collects, for each role, the content categories of the content
+// rules that may apply to it; a CEL rule may look at any category.
+func (p *Pack) buildContentWant() {
+	for ro := range p.contentWant {
+		var want screen.Set
+		for i := range p.rules {
+			r := &p.rules[i]
+			switch {
+			case r.kind == kindCEL:
+				want = screen.AllCategories
+			case r.kind == kindContent && r.roles.matches(uint8(ro)):
+				want |= r.content
+			}
+		}
+		p.contentWant[ro] = want
+	}
 }
 
 // compileRuleEntry adds, replaces or disables one rule of p.

@@ -18,6 +18,7 @@ func FuzzCategoriesMatchesScreen(f *testing.F) {
 		if got, want := s.Categories(text), s.Screen(text).Categories; got != want {
 			t.Fatalf("Categories(%q) = %v, Screen gives %v", text, got.Names(), want.Names())
 		}
+		checkCategoriesIn(t, s, text)
 		var n Normalized
 		Normalize(text, &n)
 		if len(n.Orig) != len(n.Text) {
@@ -47,6 +48,28 @@ func FuzzCategoriesMatchesScreen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkCategoriesIn checks that asking for some categories gives exactly those of
+// the full result: for each category alone, and for all but each one.
+func checkCategoriesIn(t *testing.T, s *Screener, text string) {
+	t.Helper()
+	full := s.Screen(text).Categories
+	for c := range numCategories {
+		for _, want := range []Set{Set(0).With(c), AllCategories &^ Set(0).With(c)} {
+			if got := s.CategoriesIn(text, want); got != full&want {
+				t.Fatalf("CategoriesIn(%q, %v) = %v; the full result is %v", text, want.Names(), got.Names(), full.Names())
+			}
+		}
+	}
+}
+
+func TestCategoriesInCorpus(t *testing.T) {
+	s := Default()
+	texts := append(corpusTexts(t), evasions...)
+	for _, text := range append(texts, benchMessage, mixedText) {
+		checkCategoriesIn(t, s, text)
+	}
 }
 
 func TestCategoriesMatchesScreenCorpus(t *testing.T) {

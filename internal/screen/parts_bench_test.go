@@ -20,7 +20,7 @@ func BenchmarkScanParts(b *testing.B) {
 	})
 	b.Run("rules", func(b *testing.B) {
 		for b.Loop() {
-			s.lx.apply(&sc, nil)
+			s.apply(&sc, nil, AllCategories)
 		}
 	})
 	b.Run("categories", func(b *testing.B) {

@@ -60,6 +60,7 @@ type rule struct {
 	groups       int // 1 for a terms rule
 	near         int // characters; 0 for a terms rule
 	unlessBefore int
+	hasUnless    bool // it has unless or unless_after terms
 }
 
 // use says what one term means to one rule: a member of group g, or (g < 0) an
@@ -195,6 +196,7 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 				continue
 			}
 			ri := int32(len(lx.rules))
+			ru.hasUnless = len(r.Unless)+len(r.UnlessAfter) > 0
 			lx.rules = append(lx.rules, ru)
 			for _, t := range r.Terms {
 				add(file, r, t, use{rule: ri})
@@ -223,7 +225,7 @@ func compileLexicon(files map[string][]byte, names []string) (*lexicon, error) {
 		texts[id] = strings.TrimSuffix(key, "*")
 	}
 	lx.ac = newAutomaton(texts)
-	fast, err := newFastMatcher(texts, lx.terms)
+	fast, err := newFastMatcher(texts, lx.terms, lx.rules)
 	if err != nil {
 		return nil, err
 	}

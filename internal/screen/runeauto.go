@@ -22,10 +22,17 @@ import (
 type fastMatcher struct {
 	// syms holds the symbol of every rune that terms use, for runes outside tab.
 	syms map[rune]uint16
-	// uses lists, for output state o (da[s].out), one entry per use of each term
-	// that ends there: uses[useStart[o]:useStart[o+1]].
+	// uses lists, for output list o (da[s].out), one entry per use, as a member of a
+	// rule's group, of each term that ends in state s: uses[useStart[o]:useStart[o+1]].
 	uses     []outUse
 	useStart []int32
+	// unless lists the same way the uses as unless or unless_after terms, for list
+	// unlessOut[s]. They matter only once some rule has a hit in every group, so the
+	// scan does not stop for them: it records the state of every normalised rune,
+	// and they are read from there when needed.
+	unless      []outUse
+	unlessStart []int32
+	unlessOut   []uint16
 	// space is the symbol of the space written between words (0 if no term has one).
 	space uint16
 
@@ -51,7 +58,8 @@ type outUse struct {
 	rule          int32
 	runes         int32 // the term's length in normalised runes
 	group         int8
-	words, prefix bool // as termInfo
+	cat           Category // the rule's
+	words, prefix bool     // as termInfo
 }
 
 const (
@@ -73,7 +81,7 @@ func tabEntry(sym uint16, f rune, class normClass) uint16 {
 
 // newFastMatcher builds the matcher for texts, the normalised text of each term,
 // whose compiled form is terms.
-func newFastMatcher(texts []string, terms []termInfo) (*fastMatcher, error) {
+func newFastMatcher(texts []string, terms []termInfo, rules []rule) (*fastMatcher, error) {
 	m := &fastMatcher{}
 	runes := make([]int32, len(texts)) // each term's length in normalised runes
 	syms := map[rune]uint16{}
@@ -202,7 +210,7 @@ func newFastMatcher(texts []string, terms []termInfo) (*fastMatcher, error) {
 	for c, nx := range nodes[0].next {
 		m.rootNext[c] = uint16(slot[nx])
 	}
-	lists := 0
+	lists := 0 // at most one list of each kind per state
 	for s := range nodes {
 		if len(nodes[s].out) > 0 {
 			lists++
@@ -216,19 +224,30 @@ func newFastMatcher(texts []string, terms []termInfo) (*fastMatcher, error) {
 		m.da[i] = daState{check: uint16(check[i]), base: uint16(base[i])}
 	}
 	m.useStart = []int32{0, 0} // output list 0 is empty
+	m.unlessStart = []int32{0, 0}
+	m.unlessOut = make([]uint16, len(check))
 	for s := 1; s < len(nodes); s++ {
 		m.da[slot[s]].fail = uint16(slot[fail[s]])
-		if len(nodes[s].out) == 0 {
-			continue
-		}
-		m.da[slot[s]].out = uint16(len(m.useStart) - 1)
+		n, nu := len(m.uses), len(m.unless)
 		for _, id := range nodes[s].out {
 			t := &terms[id]
 			for _, u := range t.uses {
-				m.uses = append(m.uses, outUse{rule: u.rule, runes: runes[id], group: u.group, words: t.words, prefix: t.prefix})
+				ou := outUse{rule: u.rule, runes: runes[id], group: u.group, cat: rules[u.rule].category, words: t.words, prefix: t.prefix}
+				if u.group >= 0 {
+					m.uses = append(m.uses, ou)
+				} else {
+					m.unless = append(m.unless, ou)
+				}
 			}
 		}
-		m.useStart = append(m.useStart, int32(len(m.uses)))
+		if len(m.uses) > n {
+			m.da[slot[s]].out = uint16(len(m.useStart) - 1)
+			m.useStart = append(m.useStart, int32(len(m.uses)))
+		}
+		if len(m.unless) > nu {
+			m.unlessOut[slot[s]] = uint16(len(m.unlessStart) - 1)
+			m.unlessStart = append(m.unlessStart, int32(len(m.unless)))
+		}
 	}
 	return m, nil
 }
@@ -245,28 +264,48 @@ func (m *fastMatcher) lookupSupp(r rune) uint16 {
 	return tabEntry(m.syms[f], f, class)
 }
 
-// fastHits appends to sc.hits the rule hits of text, counts its Han and Latin
-// letters, and reports true; or reports false, having changed only scratch space,
-// when text has a run of single letters that Normalize would join.
+// fastHits puts in sc.hits the hits of text's terms as members of a rule's group
+// (not its unless terms: see unlessHits), counts its Han and Latin letters, and
+// reports true; or reports false, having changed only scratch space, when text has
+// a run of single letters that Normalize would join.
 func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
-	syms, ends, han, latin, ok := s.lx.fast.scan(text, sc.syms, sc.ends[:0])
+	m := s.lx.fast
+	syms, ends, han, latin, ok := m.scan(text, sc.syms, sc.ends[:0])
 	sc.syms, sc.ends = syms, ends
 	if !ok {
 		return 0, 0, false
 	}
 	hits := sc.hits[:0]
 	for _, x := range ends {
-		hits = s.found(hits, x.out, int(x.at), syms)
+		hits = found(hits, m.uses[m.useStart[x.out]:m.useStart[x.out+1]], int(x.at), syms)
 	}
-	sc.hits = hits
+	sc.hits, sc.fast = hits, true
 	return han, latin, true
 }
 
-// symAt is one normalised rune: its table entry and the index of the original rune
-// it comes from.
+// unlessHits appends to hits the hits of unless and unless_after terms, in the text
+// fastHits last scanned, of the rules for which want reports true.
+func (s *Screener) unlessHits(hits []ruleHit, syms []symAt, want func(rule int32) bool) []ruleHit {
+	m := s.lx.fast
+	for j, x := range syms {
+		o := m.unlessOut[x.st]
+		if o == 0 {
+			continue
+		}
+		for _, u := range m.unless[m.unlessStart[o]:m.unlessStart[o+1]] {
+			if want(u.rule) {
+				hits = found(hits, []outUse{u}, j, syms)
+			}
+		}
+	}
+	return hits
+}
+
+// symAt is one normalised rune: its table entry, the automaton's state after it,
+// and the index of the original rune it comes from.
 type symAt struct {
-	e    uint16
-	orig int32
+	e, st uint16
+	orig  int32
 }
 
 // outEnd is a state with outputs, reached at normalised rune at.
@@ -297,9 +336,10 @@ func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt,
 	i := 0
 	// emit writes one normalised rune and steps the automaton over it.
 	emit := func(e uint16, at int32) {
-		out[n] = symAt{e, at}
+		state = m.step(state, e&symMask)
+		out[n] = symAt{e, state, at}
 		n++
-		if state = m.step(state, e&symMask); m.da[state].out != 0 {
+		if m.da[state].out != 0 {
 			ends = append(ends, outEnd{at: int32(n - 1), out: m.da[state].out})
 		}
 	}
@@ -412,11 +452,11 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 		case normHan:
 			i += 3
 			sepAt = -1
-			out[n] = symAt{e, ri}
-			n++
-			ri++
 			c := e & symMask
 			if c == 0 {
+				out[n] = symAt{e, 0, ri}
+				n++
+				ri++
 				state = 0
 				continue
 			}
@@ -432,6 +472,9 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 				}
 				state = st.fail
 			}
+			out[n] = symAt{e, state, ri}
+			n++
+			ri++
 			if o = m.da[state].out; o != 0 {
 				return i, ri, n, sepAt, state, o
 			}
@@ -450,26 +493,25 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 	return i, ri, n, sepAt, state, 0
 }
 
-// found appends the hits of the terms of output list o, which end at normalised
-// rune j, that lie on word boundaries.
-func (s *Screener) found(hits []ruleHit, o uint16, j int, syms []symAt) []ruleHit {
-	m := s.lx.fast
+// found appends the hits of uses, of terms that end at normalised rune j, that lie
+// on word boundaries.
+func found(hits []ruleHit, uses []outUse, j int, syms []symAt) []ruleHit {
 	end := syms[j].orig + 1
 	nextWord := j+1 < len(syms) && syms[j+1].e&wordFlag != 0
-	for _, u := range m.uses[m.useStart[o]:m.useStart[o+1]] {
+	for _, u := range uses {
 		first := j + 1 - int(u.runes)
 		if u.words && first > 0 && syms[first-1].e&wordFlag != 0 || !u.prefix && nextWord {
 			continue
 		}
-		hits = append(hits, ruleHit{rule: u.rule, group: u.group, start: syms[first].orig, end: end})
+		hits = append(hits, ruleHit{rule: u.rule, group: u.group, cat: u.cat, start: syms[first].orig, end: end})
 	}
 	return hits
 }
 
 // appendUses appends one hit per use of a term found at [start, end).
-func appendUses(hits []ruleHit, uses []use, start, end int32) []ruleHit {
+func (lx *lexicon) appendUses(hits []ruleHit, uses []use, start, end int32) []ruleHit {
 	for _, u := range uses {
-		hits = append(hits, ruleHit{rule: u.rule, group: u.group, start: start, end: end})
+		hits = append(hits, ruleHit{rule: u.rule, group: u.group, cat: lx.rules[u.rule].category, start: start, end: end})
 	}
 	return hits
 }

@@ -75,6 +75,9 @@ func Categories() []Category {
 // Set is a set of categories.
 type Set uint16
 
+// AllCategories is the set of every category.
+const AllCategories Set = 1<<numCategories - 1
+
 // Has reports whether c is in the set.
 func (s Set) Has(c Category) bool { return s&(1<<c) != 0 }
 
@@ -192,6 +195,7 @@ type scratch struct {
 	n    Normalized
 	occ  []occurrence
 	hits []ruleHit
+	fast bool      // hits came from the one-pass matcher, without unless terms
 	syms []symAt   // the one-pass matcher's normalised runes
 	ends []outEnd  // the one-pass matcher's output states
 	seen []uint16  // apply: per rule, the groups with a hit (all zero between calls)
@@ -201,7 +205,8 @@ type scratch struct {
 // ruleHit is a term occurrence as one rule sees it, in runes of the original text.
 type ruleHit struct {
 	rule       int32
-	group      int8 // unlessGroup, unlessAfterGroup, or a group of the rule
+	group      int8     // unlessGroup, unlessAfterGroup, or a group of the rule
+	cat        Category // the rule's
 	start, end int32
 }
 
@@ -209,9 +214,16 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Categories returns the set of categories that text triggers.
 func (s *Screener) Categories(text string) Set {
+	return s.CategoriesIn(text, AllCategories)
+}
+
+// CategoriesIn returns the categories of want that text triggers. It does not
+// apply the rules of other categories, which saves their work: the gate asks only
+// for the categories that matter to the person a message is for.
+func (s *Screener) CategoriesIn(text string, want Set) Set {
 	sc := scratchPool.Get().(*scratch)
 	s.hits(text, sc, false)
-	set := s.lx.apply(sc, nil)
+	set := s.apply(sc, nil, want)
 	scratchPool.Put(sc)
 	return set
 }
@@ -227,7 +239,7 @@ func (s *Screener) Screen(text string) Result {
 func (s *Screener) screen(text string, sc *scratch, reference bool) Result {
 	r := Result{Spans: []Span{}}
 	han, latin := s.hits(text, sc, reference)
-	r.Categories = s.lx.apply(sc, &r.Spans)
+	r.Categories = s.apply(sc, &r.Spans, AllCategories)
 	switch {
 	case han == 0 && latin == 0:
 	case han*3 >= latin:
@@ -242,7 +254,8 @@ func (s *Screener) screen(text string, sc *scratch, reference bool) Result {
 // counts its Han and Latin letters. It takes the one-pass matcher unless reference
 // is set or the text has spaced letters to join; the reference path normalises the
 // text (Normalize) and scans it with the byte automaton. Both give the same hits in
-// the same order.
+// the same order, except that the one-pass matcher leaves the unless terms to
+// apply, which asks for them only when a rule that has some fires.
 func (s *Screener) hits(text string, sc *scratch, reference bool) (han, latin int) {
 	if !reference {
 		var ok bool
@@ -250,6 +263,7 @@ func (s *Screener) hits(text string, sc *scratch, reference bool) (han, latin in
 			return han, latin
 		}
 	}
+	sc.fast = false
 	lx := s.lx
 	Normalize(text, &sc.n)
 	norm, orig := sc.n.Text, sc.n.Orig
@@ -265,33 +279,51 @@ func (s *Screener) hits(text string, sc *scratch, reference bool) (han, latin in
 		if !t.prefix && end < len(norm) && isWordByte(norm[end]) {
 			continue
 		}
-		sc.hits = appendUses(sc.hits, t.uses, orig[start], orig[end-1]+1)
+		sc.hits = lx.appendUses(sc.hits, t.uses, orig[start], orig[end-1]+1)
 	}
 	return sc.n.Han, sc.n.Latin
 }
 
-// apply turns the rule hits in sc.hits into categories, and into spans when spans
-// is not nil.
+// apply turns the rule hits in sc.hits into the categories of want, and into spans
+// when spans is not nil.
 //
 // Most hits of an ordinary message are unless terms, or one group of a rule whose
 // other groups never occur. A first pass notes which groups of each rule occur;
-// only the hits of rules that have all their groups go on to the pairwise work.
-func (lx *lexicon) apply(sc *scratch, spans *[]Span) Set {
+// only the hits of rules that have all their groups go on to the pairwise work,
+// with, from the one-pass matcher, the unless terms of those rules alone.
+func (s *Screener) apply(sc *scratch, spans *[]Span, want Set) Set {
+	lx := s.lx
 	if len(sc.seen) < len(lx.rules) {
 		sc.seen = make([]uint16, len(lx.rules))
 	}
 	seen := sc.seen
 	for _, h := range sc.hits {
+		if !want.Has(h.cat) {
+			continue
+		}
 		if h.group >= 0 {
 			seen[h.rule] |= 1 << h.group
 		} else {
 			seen[h.rule] |= seenUnless
 		}
 	}
+	complete := func(rule int32) bool {
+		full := uint16(1)<<lx.rules[rule].groups - 1
+		return seen[rule]&full == full
+	}
 	hits := sc.kept[:0]
+	needUnless := false
 	for _, h := range sc.hits {
-		if groups := lx.rules[h.rule].groups; seen[h.rule]&(1<<groups-1) == 1<<groups-1 {
+		if complete(h.rule) {
 			hits = append(hits, h)
+			needUnless = needUnless || sc.fast && lx.rules[h.rule].hasUnless
+		}
+	}
+	if needUnless {
+		n := len(hits)
+		hits = s.unlessHits(hits, sc.syms, complete)
+		for _, h := range hits[n:] {
+			seen[h.rule] |= seenUnless
 		}
 	}
 	sc.kept = hits
