@@ -119,6 +119,8 @@ func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
 	e.histLen = len(s.History)
 	zoneStart, zoneEnd, zoneOffset := e.zoneStart, e.zoneEnd, e.zoneOffset
 	party, debtor := a.Party, s.Debtor.ID
+	forDebtor := party == debtor // then one comparison decides both flags
+	hist = hist[:len(s.History)]
 	for i := range s.History {
 		// Field by field: a composite literal is built on the stack and copied in
 		// 16-byte moves that stall on its byte-sized stores. dayOf is inlined by
@@ -134,7 +136,11 @@ func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
 		x.channel = h.Channel
 		x.result = h.Result
 		x.sameParty = h.Party == party
-		x.toDebtor = h.Party == debtor
+		if forDebtor {
+			x.toDebtor = x.sameParty
+		} else {
+			x.toDebtor = h.Party == debtor
+		}
 	}
 }
 

@@ -103,6 +103,12 @@ func newFastMatcher(texts []string, terms []termInfo, rules []rule) (*fastMatche
 		f, class := ft.lookup(r)
 		m.tab[r] = tabEntry(syms[f], f, class)
 	}
+	// A surrogate is not a rune: its UTF-8 form is three invalid bytes, which
+	// DecodeRune reads one at a time. Giving surrogates a class that hanScan leaves
+	// to scan spares hanScan a test; scan never looks them up.
+	for r := 0xD800; r <= 0xDFFF; r++ {
+		m.tab[r] = tabEntry(0, rune(r), normWord)
+	}
 	m.syms = syms
 	m.space = syms[' ']
 	nsym := len(syms) + 1
@@ -270,14 +276,16 @@ func (m *fastMatcher) lookupSupp(r rune) uint16 {
 // a run of single letters that Normalize would join.
 func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
 	m := s.lx.fast
-	syms, ends, han, latin, ok := m.scan(text, sc.syms, sc.ends[:0])
-	sc.syms, sc.ends = syms, ends
+	syms, han, latin, ok := m.scan(text, sc.syms)
+	sc.syms = syms
 	if !ok {
 		return 0, 0, false
 	}
 	hits := sc.hits[:0]
-	for _, x := range ends {
-		hits = found(hits, m.uses[m.useStart[x.out]:m.useStart[x.out+1]], int(x.at), syms)
+	for j, x := range syms {
+		if o := m.da[x.st].out; o != 0 {
+			hits = found(hits, m.uses[m.useStart[o]:m.useStart[o+1]], j, syms)
+		}
 	}
 	sc.hits, sc.fast = hits, true
 	return han, latin, true
@@ -308,20 +316,14 @@ type symAt struct {
 	orig  int32
 }
 
-// outEnd is a state with outputs, reached at normalised rune at.
-type outEnd struct {
-	at  int32
-	out uint16
-}
-
 // scan normalises text as Normalize would, into syms's storage (the table entry and
-// original index of each normalised rune), runs the automaton over it, and appends
-// to ends the output states it reaches.
+// original index of each normalised rune), and runs the automaton over it,
+// recording its state after each normalised rune.
 //
 // Its inner loop, hanScan, takes the common case, a three-byte rune (every Chinese
 // character and punctuation mark) outside a Latin word; this loop handles every
 // other rune.
-func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt, _ []outEnd, han, latin int, ok bool) {
+func (m *fastMatcher) scan(text string, syms []symAt) (_ []symAt, han, latin int, ok bool) {
 	// A rune writes at most itself and a space before it.
 	if max := 2*len(text) + 1; cap(syms) < max {
 		syms = make([]symAt, max)
@@ -339,22 +341,14 @@ func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt,
 		state = m.step(state, e&symMask)
 		out[n] = symAt{e, state, at}
 		n++
-		if m.da[state].out != 0 {
-			ends = append(ends, outEnd{at: int32(n - 1), out: m.da[state].out})
-		}
 	}
 	for {
 		if !inTok {
 			n0 := n
-			var o uint16
-			i, ri, n, sepAt, state, o = m.hanScan(text, i, ri, out, n, sepAt, state)
+			i, ri, n, sepAt, state = m.hanScan(text, i, ri, out, n, sepAt, state)
 			if n > n0 { // Han characters were written
 				han += n - n0
 				runLen, prevWord = 0, false
-			}
-			if o != 0 {
-				ends = append(ends, outEnd{at: int32(n - 1), out: o})
-				continue
 			}
 		}
 		if i >= len(text) {
@@ -379,7 +373,7 @@ func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt,
 				if tokRunes != 1 || !tokLatin {
 					runLen = 0
 				} else if runLen++; runLen >= minSpacedLetters {
-					return out[:n], ends, 0, 0, false
+					return out[:n], 0, 0, false
 				}
 			}
 			if class == normSep {
@@ -409,9 +403,9 @@ func (m *fastMatcher) scan(text string, syms []symAt, ends []outEnd) (_ []symAt,
 		ri++
 	}
 	if inTok && tokRunes == 1 && tokLatin && runLen+1 >= minSpacedLetters {
-		return out[:n], ends, 0, 0, false
+		return out[:n], 0, 0, false
 	}
-	return out[:n], ends, han, latin, true
+	return out[:n], han, latin, true
 }
 
 // step moves the automaton from state s on symbol c.
@@ -432,65 +426,55 @@ func (m *fastMatcher) step(s, c uint16) uint16 {
 // hanScan is scan's inner loop: from text[i], the ri-th rune, it writes to out[n:]
 // the runs of Chinese characters, punctuation and invisible characters (three bytes
 // each, outside a Latin word), steps the automaton from state over them, and
-// returns where it stopped, either before a rune it does not handle or just after
-// reaching an output state o. It has few variables and calls nothing, so that they
-// all stay in registers.
-func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16) (_ int, _ int32, _ int, _ int32, _ uint16, o uint16) {
-	// Four bytes are read at once, so the last rune is left to the caller.
-	for i+3 < len(text) && n < len(out) {
+// returns where it stopped, before a rune it does not handle. It has few variables
+// and calls nothing, so that they all stay in registers.
+func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16) (int, int32, int, int32, uint16) {
+	// Four bytes are read at once, so the last rune is left to the caller. out has
+	// room for every rune of text.
+	for i+3 < len(text) {
 		b := text[i : i+4]
 		w := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 		if w&0xC0C0F0 != 0x8080E0 { // not 1110xxxx 10xxxxxx 10xxxxxx
 			break
 		}
 		r := (w&0x0F)<<12 | (w>>2)&0xFC0 | (w>>16)&0x3F
-		if r < 0x800 || r&0xF800 == 0xD800 { // overlong, or a surrogate
+		if r < 0x800 { // overlong (surrogates are in tab as runes hanScan leaves)
 			break
 		}
 		e := m.tab[uint16(r)]
 		switch normClass(e >> classShift & classMask) {
 		case normHan:
-			i += 3
 			sepAt = -1
-			c := e & symMask
-			if c == 0 {
-				out[n] = symAt{e, 0, ri}
-				n++
-				ri++
+			if c := e & symMask; c == 0 {
 				state = 0
-				continue
-			}
-			for {
-				if state == 0 {
-					state = m.rootNext[c]
-					break
+			} else {
+				for {
+					if state == 0 {
+						state = m.rootNext[c]
+						break
+					}
+					st := &m.da[state]
+					if t := st.base + c; m.da[t].check == state+1 {
+						state = t
+						break
+					}
+					state = st.fail
 				}
-				st := &m.da[state]
-				if t := st.base + c; m.da[t].check == state+1 {
-					state = t
-					break
-				}
-				state = st.fail
 			}
 			out[n] = symAt{e, state, ri}
 			n++
-			ri++
-			if o = m.da[state].out; o != 0 {
-				return i, ri, n, sepAt, state, o
-			}
-			continue
 		case normSep:
 			if sepAt < 0 {
 				sepAt = ri
 			}
 		case normDrop:
 		default:
-			return i, ri, n, sepAt, state, 0
+			return i, ri, n, sepAt, state
 		}
 		i += 3
 		ri++
 	}
-	return i, ri, n, sepAt, state, 0
+	return i, ri, n, sepAt, state
 }
 
 // found appends the hits of uses, of terms that end at normalised rune j, that lie

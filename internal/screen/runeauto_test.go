@@ -89,6 +89,8 @@ var evasions = []string{
 	"pay up now", "payup", "pay  up", "pay-up", "1pay up2", "老賴，還錢！！！", "爆通訊錄", "移交公安", "已涉嫌诈骗，移交公安",
 	"您的借款已逾期，请尽快还款，以免影响征信", "可能依法起诉，届时另行书面通知", "if unpaid we may refer the account to our attorneys",
 	"x y z w 老赖", "a\xffb 老\u200b赖", "\U0001F600 police \U0001D5C9\U0001D5C8\U0001D5C5", "ｐｏｌｉｃｅ 警察局", "police123 police",
+	// Three-byte forms that are not runes: a surrogate, an overlong slash, a truncated rune.
+	"老\xed\xa0\x80赖", "欠\xed\xbf\xbf款逾期", "老\xe0\x80\xaf赖", "\xe0\x9f\xbf老赖", "老\xe8\x80赖",
 }
 
 func TestFastMatchesReference(t *testing.T) {

@@ -197,7 +197,6 @@ type scratch struct {
 	hits []ruleHit
 	fast bool      // hits came from the one-pass matcher, without unless terms
 	syms []symAt   // the one-pass matcher's normalised runes
-	ends []outEnd  // the one-pass matcher's output states
 	seen []uint16  // apply: per rule, the groups with a hit (all zero between calls)
 	kept []ruleHit // apply: the hits of rules with every group
 }
