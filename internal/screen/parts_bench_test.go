@@ -10,7 +10,7 @@ func BenchmarkScanParts(b *testing.B) {
 	var sc scratch
 	b.Run("fast-scan", func(b *testing.B) {
 		for b.Loop() {
-			sc.syms, _, _, _ = s.lx.fast.scan(benchMessage, sc.syms)
+			sc.syms, sc.ends, _, _, _ = s.lx.fast.scan(benchMessage, sc.syms, sc.ends)
 		}
 	})
 	b.Run("fast-hits", func(b *testing.B) {

@@ -276,16 +276,15 @@ func (m *fastMatcher) lookupSupp(r rune) uint16 {
 // a run of single letters that Normalize would join.
 func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
 	m := s.lx.fast
-	syms, han, latin, ok := m.scan(text, sc.syms)
-	sc.syms = syms
+	syms, ends, han, latin, ok := m.scan(text, sc.syms, sc.ends)
+	sc.syms, sc.ends = syms, ends
 	if !ok {
 		return 0, 0, false
 	}
 	hits := sc.hits[:0]
-	for j, x := range syms {
-		if o := m.da[x.st].out; o != 0 {
-			hits = found(hits, m.uses[m.useStart[o]:m.useStart[o+1]], j, syms)
-		}
+	for _, j := range ends {
+		o := m.da[syms[j].st].out
+		hits = found(hits, m.uses[m.useStart[o]:m.useStart[o+1]], int(j), syms)
 	}
 	sc.hits, sc.fast = hits, true
 	return han, latin, true
@@ -323,13 +322,13 @@ type symAt struct {
 // Its inner loop, hanScan, takes the common case, a three-byte rune (every Chinese
 // character and punctuation mark) outside a Latin word; this loop handles every
 // other rune.
-func (m *fastMatcher) scan(text string, syms []symAt) (_ []symAt, han, latin int, ok bool) {
+func (m *fastMatcher) scan(text string, syms []symAt, ends []int32) (_ []symAt, _ []int32, han, latin int, ok bool) {
 	// A rune writes at most itself and a space before it.
-	if max := 2*len(text) + 1; cap(syms) < max {
-		syms = make([]symAt, max)
+	if max := 2*len(text) + 1; cap(syms) < max || cap(ends) < max {
+		syms, ends = make([]symAt, max), make([]int32, max)
 	}
-	out := syms[:cap(syms)]
-	n := 0
+	out, ends := syms[:cap(syms)], ends[:cap(ends)]
+	n, ne := 0, 0
 	prevWord, inTok, tokLatin := false, false, false
 	sepAt := int32(-1)
 	tokRunes, runLen := 0, 0
@@ -340,12 +339,16 @@ func (m *fastMatcher) scan(text string, syms []symAt) (_ []symAt, han, latin int
 	emit := func(e uint16, at int32) {
 		state = m.step(state, e&symMask)
 		out[n] = symAt{e, state, at}
+		if m.da[state].out != 0 {
+			ends[ne] = int32(n)
+			ne++
+		}
 		n++
 	}
 	for {
 		if !inTok {
 			n0 := n
-			i, ri, n, sepAt, state = m.hanScan(text, i, ri, out, n, sepAt, state)
+			i, ri, n, sepAt, state, ne = m.hanScan(text, i, ri, out, n, sepAt, state, ends, ne)
 			if n > n0 { // Han characters were written
 				han += n - n0
 				runLen, prevWord = 0, false
@@ -373,7 +376,7 @@ func (m *fastMatcher) scan(text string, syms []symAt) (_ []symAt, han, latin int
 				if tokRunes != 1 || !tokLatin {
 					runLen = 0
 				} else if runLen++; runLen >= minSpacedLetters {
-					return out[:n], 0, 0, false
+					return out[:n], ends[:ne], 0, 0, false
 				}
 			}
 			if class == normSep {
@@ -403,9 +406,9 @@ func (m *fastMatcher) scan(text string, syms []symAt) (_ []symAt, han, latin int
 		ri++
 	}
 	if inTok && tokRunes == 1 && tokLatin && runLen+1 >= minSpacedLetters {
-		return out[:n], 0, 0, false
+		return out[:n], ends[:ne], 0, 0, false
 	}
-	return out[:n], han, latin, true
+	return out[:n], ends[:ne], han, latin, true
 }
 
 // step moves the automaton from state s on symbol c.
@@ -428,7 +431,7 @@ func (m *fastMatcher) step(s, c uint16) uint16 {
 // each, outside a Latin word), steps the automaton from state over them, and
 // returns where it stopped, before a rune it does not handle. It has few variables
 // and calls nothing, so that they all stay in registers.
-func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16) (int, int32, int, int32, uint16) {
+func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16, ends []int32, ne int) (int, int32, int, int32, uint16, int) {
 	// Four bytes are read at once, so the last rune is left to the caller. out has
 	// room for every rune of text.
 	for i+3 < len(text) {
@@ -462,6 +465,10 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 				}
 			}
 			out[n] = symAt{e, state, ri}
+			if m.da[state].out != 0 {
+				ends[ne] = int32(n)
+				ne++
+			}
 			n++
 		case normSep:
 			if sepAt < 0 {
@@ -469,12 +476,12 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 			}
 		case normDrop:
 		default:
-			return i, ri, n, sepAt, state
+			return i, ri, n, sepAt, state, ne
 		}
 		i += 3
 		ri++
 	}
-	return i, ri, n, sepAt, state
+	return i, ri, n, sepAt, state, ne
 }
 
 // found appends the hits of uses, of terms that end at normalised rune j, that lie

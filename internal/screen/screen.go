@@ -197,6 +197,7 @@ type scratch struct {
 	hits []ruleHit
 	fast bool      // hits came from the one-pass matcher, without unless terms
 	syms []symAt   // the one-pass matcher's normalised runes
+	ends []int32   // the indexes in syms of output states
 	seen []uint16  // apply: per rule, the groups with a hit (all zero between calls)
 	kept []ruleHit // apply: the hits of rules with every group
 }
