@@ -432,6 +432,7 @@ func (m *fastMatcher) step(s, c uint16) uint16 {
 // returns where it stopped, before a rune it does not handle. It has few variables
 // and calls nothing, so that they all stay in registers.
 func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, sepAt int32, state uint16, ends []int32, ne int) (int, int32, int, int32, uint16, int) {
+	_ = m.tab[0] // one nil check, before the loop
 	// Four bytes are read at once, so the last rune is left to the caller. out has
 	// room for every rune of text.
 	for i+3 < len(text) {
@@ -445,8 +446,7 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 			break
 		}
 		e := m.tab[uint16(r)]
-		switch normClass(e >> classShift & classMask) {
-		case normHan:
+		if class := normClass(e >> classShift & classMask); class == normHan {
 			sepAt = -1
 			if c := e & symMask; c == 0 {
 				state = 0
@@ -470,13 +470,12 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 				ne++
 			}
 			n++
-		case normSep:
+		} else if class == normSep {
 			if sepAt < 0 {
 				sepAt = ri
 			}
-		case normDrop:
-		default:
-			return i, ri, n, sepAt, state, ne
+		} else if class != normDrop {
+			break
 		}
 		i += 3
 		ri++
