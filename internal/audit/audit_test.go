@@ -1,0 +1,313 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/fairdebt/fairdebt/internal/store"
+)
+
+var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+func event(i int) Event {
+	return Event{Type: TypeDecision, At: t0.Add(time.Duration(i) * time.Second), Actor: "tok_agency1",
+		Subject: map[string]string{"case": fmt.Sprintf("C-%04d", i%7), "attempt": fmt.Sprintf("A-%06d", i)},
+		Digests: map[string]string{"contact": fmt.Sprintf("%064x", i)},
+		Facts:   map[string]any{"allowed": i%3 != 0, "channel": "call", "rules": []string{"cn.quiet_hours"}, "n": i}}
+}
+
+type fixture struct {
+	db     *store.DB
+	log    *Log
+	signer note.Signer
+	vkey   string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "audit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l, err := New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EnvSignerKey, "")
+	s, vkey, created, err := LoadSigner(dir, "fairdebt.test/audit")
+	if err != nil || !created {
+		t.Fatalf("LoadSigner: created %v, %v", created, err)
+	}
+	return &fixture{db: db, log: l, signer: s, vkey: vkey}
+}
+
+// appendN appends events from..to-1, each in its own write.
+func (f *fixture) appendN(t *testing.T, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		var got int64
+		err := f.db.Update(context.Background(), func(tx *sql.Tx) (err error) {
+			got, err = f.log.Append(context.Background(), tx, event(i))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != int64(i) {
+			t.Fatalf("event %d got leaf index %d", i, got)
+		}
+	}
+}
+
+// memTree computes the stored hashes of leaves in memory, independently of the
+// database, for comparison.
+func memTree(t *testing.T, leaves [][]byte) tlog.HashReader {
+	var hashes []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = hashes[x]
+		}
+		return out, nil
+	})
+	for n, d := range leaves {
+		h, err := tlog.StoredHashes(int64(n), d, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, h...)
+	}
+	return r
+}
+
+func TestCanonical(t *testing.T) {
+	e := event(1)
+	a, err := e.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"decision","time":"2026-11-29T10:00:01.000Z","actor":"tok_agency1","subject":{"attempt":"A-000001","case":"C-0001"},` +
+		`"digests":{"contact":"` + fmt.Sprintf("%064x", 1) + `"},"facts":{"allowed":true,"channel":"call","n":1,"rules":["cn.quiet_hours"]}}`
+	if string(a) != want {
+		t.Fatalf("canonical form\n got %s\nwant %s", a, want)
+	}
+	// The same event at another zone and with maps built in another order.
+	e.At = e.At.In(time.FixedZone("CST", 8*3600))
+	e.Subject = map[string]string{"case": "C-0001", "attempt": "A-000001"}
+	if b, _ := e.Canonical(); string(b) != string(a) {
+		t.Fatalf("canonical form depends on zone or map order:\n%s\n%s", a, b)
+	}
+	back, err := ParseLeaf(a)
+	if err != nil || back.Type != TypeDecision || !back.At.Equal(e.At) || back.Subject["case"] != "C-0001" {
+		t.Fatalf("ParseLeaf: %+v, %v", back, err)
+	}
+	for name, bad := range map[string]Event{
+		"type":    {Type: "gossip", At: t0, Actor: "x"},
+		"time":    {Type: TypeOutcome, Actor: "x"},
+		"actor":   {Type: TypeOutcome, At: t0},
+		"key":     {Type: TypeOutcome, At: t0, Actor: "x", Subject: map[string]string{"Phone Number": "1"}},
+		"float":   {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"amount": 1.5}},
+		"utf8":    {Type: TypeOutcome, At: t0, Actor: "x\xff"},
+		"nesting": {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"m": map[string]any{}}},
+	} {
+		if _, err := bad.Canonical(); err == nil {
+			t.Errorf("%s: an ill-formed event was accepted", name)
+		}
+	}
+}
+
+func TestAppendProveVerify(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	const n = 77
+	f.appendN(t, 0, n)
+	var leaves [][]byte
+	for i := range n {
+		d, _ := event(i).Canonical()
+		leaves = append(leaves, d)
+		got, err := f.log.Leaf(ctx, int64(i))
+		if err != nil || string(got) != string(d) {
+			t.Fatalf("leaf %d: %s, %v", i, got, err)
+		}
+	}
+	mem := memTree(t, leaves)
+	for _, size := range []int64{1, 2, 3, 8, 33, n} {
+		want, _ := tlog.TreeHash(size, mem)
+		got, err := f.log.TreeHash(ctx, size)
+		if err != nil || got != want {
+			t.Fatalf("tree hash of %d leaves: %v, %v; want %v", size, got, err, want)
+		}
+		for _, i := range []int64{0, size / 2, size - 1} {
+			p, err := f.log.ProveLeaf(ctx, size, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tlog.CheckRecord(p, size, want, i, tlog.RecordHash(leaves[i])); err != nil {
+				t.Fatalf("inclusion of %d in %d: %v", i, size, err)
+			}
+			if err := tlog.CheckRecord(p, size, want, i, tlog.RecordHash(leaves[(i+1)%size])); err == nil && size > 1 {
+				t.Fatalf("inclusion proof of %d accepted another leaf", i)
+			}
+		}
+		if size < 2 {
+			if _, err := f.log.ProveExtends(ctx, size, 0); err == nil {
+				t.Fatal("proved that a tree extends the empty tree")
+			}
+			continue
+		}
+		old, _ := tlog.TreeHash(size/2, mem)
+		p, err := f.log.ProveExtends(ctx, size, size/2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckTree(p, size, want, size/2, old); err != nil {
+			t.Fatalf("consistency %d -> %d: %v", size/2, size, err)
+		}
+	}
+	if _, err := f.log.ProveLeaf(ctx, n, n); err == nil {
+		t.Fatal("proved a leaf past the tree")
+	}
+	signed, err := f.log.Checkpoint(ctx, f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenCheckpoint(signed, f.vkey)
+	if err != nil || c.Size != n {
+		t.Fatalf("checkpoint: %+v, %v", c, err)
+	}
+	if want, _ := tlog.TreeHash(n, mem); c.Root != want {
+		t.Fatal("checkpoint root is not the tree hash")
+	}
+	// A second checkpoint with no new leaves is the same note.
+	if again, err := f.log.Checkpoint(ctx, f.signer); err != nil || string(again) != string(signed) {
+		t.Fatalf("re-checkpoint: %v", err)
+	}
+	rep, err := f.log.Verify(ctx, f.vkey, nil)
+	if err != nil || rep.Leaves != n || rep.Checkpoints != 1 || rep.Hashes != tlog.StoredHashCount(n) {
+		t.Fatalf("Verify: %+v, %v (want %d leaves, %d hashes)", rep, err, n, tlog.StoredHashCount(n))
+	}
+	// Another key's verifier rejects the checkpoint.
+	_, other, _ := note.GenerateKey(nil, "fairdebt.test/audit")
+	if _, err := f.log.Verify(ctx, other, nil); err == nil {
+		t.Fatal("Verify accepted checkpoints under another key")
+	}
+}
+
+// A write that fails after appending takes its leaf with it, alone or with its
+// whole batch; the next leaf takes the free index and the log still verifies.
+func TestAppendRollsBackWithItsWrite(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.appendN(t, 0, 5)
+	boom := errors.New("boom")
+	err := f.db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := f.log.Append(ctx, tx, event(99)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if n, _ := f.log.Size(ctx); n != 5 {
+		t.Fatalf("size %d after a failed write, want 5", n)
+	}
+	f.appendN(t, 5, 9)
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.log.Verify(ctx, f.vkey, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	const n = 40
+	exec := func(f *fixture, q string, args ...any) {
+		t.Helper()
+		err := f.db.Update(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.Exec(q, args...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := func(i int) string { d, _ := event(i).Canonical(); return string(d) }
+	cases := []struct {
+		name   string
+		tamper func(f *fixture)
+		index  int64
+	}{
+		{"edit a leaf", func(f *fixture) {
+			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 17", strings.Replace(data(17), `"allowed":true`, `"allowed":false`, 1))
+		}, 17},
+		{"delete a leaf", func(f *fixture) { exec(f, "DELETE FROM audit_leaves WHERE idx = 23") }, 23},
+		{"swap two leaves", func(f *fixture) {
+			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 30", data(31))
+			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
+		}, 30},
+		{"insert a leaf", func(f *fixture) {
+			exec(f, "INSERT INTO audit_leaves (idx, data, created_at) VALUES (?, ?, 0)", n, data(5))
+		}, n},
+		{"edit a stored hash", func(f *fixture) {
+			exec(f, "UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(tlog.RecordHash([]byte("x"))), tlog.StoredHashIndex(1, 5))
+		}, 11},
+		{"delete a stored hash", func(f *fixture) {
+			exec(f, "DELETE FROM audit_hashes WHERE idx = ?", tlog.StoredHashIndex(0, 8))
+		}, 8},
+		{"rewrite a leaf with its hashes", func(f *fixture) {
+			// The operator recomputes every hash after editing leaf 3; only the
+			// signed checkpoint can tell.
+			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 3", data(4))
+			var leaves [][]byte
+			for i := range n {
+				if i == 3 {
+					leaves = append(leaves, []byte(data(4)))
+				} else {
+					leaves = append(leaves, []byte(data(i)))
+				}
+			}
+			r := memTree(t, leaves)
+			for x := range tlog.StoredHashCount(n) {
+				h, _ := r.ReadHashes([]int64{x})
+				exec(f, "UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(h[0]), x)
+			}
+		}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t)
+			f.appendN(t, 0, 20)
+			if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+				t.Fatal(err)
+			}
+			f.appendN(t, 20, n)
+			if _, err := f.log.Verify(ctx, f.vkey, nil); err != nil {
+				t.Fatalf("before tampering: %v", err)
+			}
+			c.tamper(f)
+			_, err := f.log.Verify(ctx, f.vkey, nil)
+			var te *TamperError
+			if !errors.As(err, &te) {
+				t.Fatalf("tampering not detected: %v", err)
+			}
+			if te.Index != c.index {
+				t.Fatalf("detected at leaf %d (%v), want %d", te.Index, te, c.index)
+			}
+		})
+	}
+}

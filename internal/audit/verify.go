@@ -1,0 +1,212 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// TamperError reports the first leaf at which the stored log differs from the tree
+// recomputed from its leaves, or a checkpoint that does not match.
+type TamperError struct {
+	// Index is the first bad leaf index; for a checkpoint, the tree size it claims.
+	Index int64
+	Msg   string
+}
+
+func (e *TamperError) Error() string { return fmt.Sprintf("audit: leaf %d: %s", e.Index, e.Msg) }
+
+// VerifyReport says what Verify checked.
+type VerifyReport struct {
+	Leaves, Hashes, Checkpoints int64
+}
+
+// Verify recomputes the whole tree from the stored leaves and checks it against
+// every stored hash and every stored checkpoint: each checkpoint's signature
+// (with the verifier key vkey) and root hash. Because every checkpoint's root is
+// recomputed from the same leaves, each later checkpoint is also checked to extend
+// the earlier ones. It returns a *TamperError naming the first bad leaf on any
+// mismatch: an edited, deleted, reordered or inserted leaf, or an edited, missing
+// or extra stored hash. progress, if not nil, is called now and then with the
+// leaves checked so far and the total.
+func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total int64)) (VerifyReport, error) {
+	var rep VerifyReport
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return rep, fmt.Errorf("audit: verifier key: %w", err)
+	}
+	type stored struct {
+		size int64
+		note string
+	}
+	var cps []stored
+	rows, err := l.db.R.QueryContext(ctx, "SELECT size, note FROM audit_checkpoints ORDER BY size")
+	if err != nil {
+		return rep, fmt.Errorf("audit: checkpoints: %w", err)
+	}
+	for rows.Next() {
+		var c stored
+		if err := rows.Scan(&c.size, &c.note); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("audit: checkpoints: %w", err)
+		}
+		cps = append(cps, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("audit: checkpoints: %w", err)
+	}
+	roots := map[int64]Checkpoint{}
+	for _, c := range cps {
+		n, err := note.Open([]byte(c.note), note.VerifierList(verifier))
+		if err != nil {
+			return rep, &TamperError{Index: c.size, Msg: fmt.Sprintf("checkpoint of size %d: signature does not verify: %v", c.size, err)}
+		}
+		cp, err := ParseCheckpoint(n.Text)
+		if err != nil || cp.Size != c.size {
+			return rep, &TamperError{Index: c.size, Msg: fmt.Sprintf("checkpoint of size %d: content does not match its row", c.size)}
+		}
+		roots[c.size] = cp
+	}
+	sizes := make([]int64, 0, len(roots))
+	for s := range roots {
+		sizes = append(sizes, s)
+	}
+	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
+
+	total, err := l.Size(ctx)
+	if err != nil {
+		return rep, err
+	}
+	leaves, err := l.db.R.QueryContext(ctx, "SELECT idx, data FROM audit_leaves ORDER BY idx")
+	if err != nil {
+		return rep, fmt.Errorf("audit: leaves: %w", err)
+	}
+	defer leaves.Close()
+	hashes, err := l.db.R.QueryContext(ctx, "SELECT idx, hash FROM audit_hashes ORDER BY idx")
+	if err != nil {
+		return rep, fmt.Errorf("audit: hashes: %w", err)
+	}
+	defer hashes.Close()
+
+	// frontier holds the hashes of the complete subtrees not yet combined into a
+	// larger one: at most one per level, all that later leaves and tree hashes need.
+	frontier := map[int64]tlog.Hash{}
+	var served []int64
+	read := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			h, ok := frontier[x]
+			if !ok {
+				return nil, fmt.Errorf("audit: internal error: hash %d not on the frontier", x)
+			}
+			out[i], served = h, append(served, x)
+		}
+		return out, nil
+	})
+	nextHash := func() (int64, tlog.Hash, bool, error) {
+		if !hashes.Next() {
+			return 0, tlog.Hash{}, false, hashes.Err()
+		}
+		var idx int64
+		var s string
+		if err := hashes.Scan(&idx, &s); err != nil {
+			return 0, tlog.Hash{}, false, err
+		}
+		h, err := decodeHash(s)
+		return idx, h, true, err
+	}
+	ci := 0
+	lastGood := int64(0) // the size of the last checkpoint that matched
+	checkCheckpoints := func(size int64) error {
+		for ci < len(sizes) && sizes[ci] == size {
+			root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+				out := make([]tlog.Hash, len(indexes))
+				for i, x := range indexes {
+					out[i] = frontier[x]
+				}
+				return out, nil
+			}))
+			if err != nil {
+				return err
+			}
+			if root != roots[size].Root {
+				// Every stored hash matched, so the leaves and hashes were rewritten
+				// together: the checkpoints narrow down where.
+				return &TamperError{Index: lastGood, Msg: fmt.Sprintf("the signed checkpoint of size %d does not match the tree recomputed from the leaves: "+
+					"a leaf from %d to %d was changed and its hashes recomputed", size, lastGood, size-1)}
+			}
+			lastGood = size
+			rep.Checkpoints++
+			ci++
+		}
+		return nil
+	}
+	if err := checkCheckpoints(0); err != nil {
+		return rep, err
+	}
+	var n int64
+	for ; leaves.Next(); n++ {
+		var idx int64
+		var data string
+		if err := leaves.Scan(&idx, &data); err != nil {
+			return rep, fmt.Errorf("audit: leaves: %w", err)
+		}
+		if idx != n {
+			return rep, &TamperError{Index: n, Msg: fmt.Sprintf("missing: the next stored leaf is %d", idx)}
+		}
+		served = served[:0]
+		want, err := tlog.StoredHashes(n, []byte(data), read)
+		if err != nil {
+			return rep, err
+		}
+		for _, x := range served {
+			delete(frontier, x)
+		}
+		at := tlog.StoredHashIndex(0, n)
+		for i, w := range want {
+			idx, got, ok, err := nextHash()
+			switch {
+			case err != nil:
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d is unreadable: %v", at+int64(i), err)}
+			case !ok || idx > at+int64(i):
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d is missing", at+int64(i))}
+			case idx < at+int64(i):
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d belongs to no leaf", idx)}
+			case got != w:
+				if i == 0 {
+					return rep, &TamperError{Index: n, Msg: "the leaf's data does not match its stored hash (the leaf or the hash was changed)"}
+				}
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d does not match the tree recomputed from the leaves", idx)}
+			}
+			rep.Hashes++
+		}
+		frontier[at+int64(len(want))-1] = want[len(want)-1]
+		rep.Leaves++
+		if err := checkCheckpoints(n + 1); err != nil {
+			return rep, err
+		}
+		if progress != nil && n%65536 == 0 {
+			progress(n, total)
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+	}
+	if err := leaves.Err(); err != nil {
+		return rep, fmt.Errorf("audit: leaves: %w", err)
+	}
+	if idx, _, ok, err := nextHash(); err != nil || ok {
+		return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d belongs to no leaf (err %v)", idx, err)}
+	}
+	if ci < len(sizes) {
+		return rep, &TamperError{Index: n, Msg: fmt.Sprintf("a signed checkpoint claims %d leaves; the log holds %d (leaves were deleted)", sizes[ci], n)}
+	}
+	if progress != nil {
+		progress(n, total)
+	}
+	return rep, nil
+}

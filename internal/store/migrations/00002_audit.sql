@@ -1,0 +1,27 @@
+-- The tamper-evident audit log (internal/audit): leaves, the Merkle tree's stored
+-- hashes (golang.org/x/mod/sumdb/tlog's layout) and signed checkpoints. Hashes are
+-- base64 (standard) text, portable to PostgreSQL. Rows are only ever inserted.
+
+-- +goose Up
+CREATE TABLE audit_leaves (
+    idx        BIGINT PRIMARY KEY,
+    data       TEXT NOT NULL,   -- canonical JSON of the event; no clear-text personal data
+    created_at BIGINT NOT NULL
+);
+
+CREATE TABLE audit_hashes (
+    idx  BIGINT PRIMARY KEY,    -- tlog.StoredHashIndex(level, n)
+    hash TEXT NOT NULL
+);
+
+CREATE TABLE audit_checkpoints (
+    size       BIGINT PRIMARY KEY,
+    root       TEXT NOT NULL,
+    note       TEXT NOT NULL,   -- the signed note (golang.org/x/mod/sumdb/note)
+    created_at BIGINT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE audit_checkpoints;
+DROP TABLE audit_hashes;
+DROP TABLE audit_leaves;
