@@ -11,7 +11,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/policy"
+	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/store"
 )
 
 // AttemptInput asks the gate for one contact. The time of the attempt is the
@@ -145,6 +148,10 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key); err != nil {
 			return err
 		}
+		// The attempt is written: from here a failure must take the whole batch down.
+		if err := s.record(ctx, tx, decisionEvent(p, in, id, c, role, now, st.pack.Name, d, s.keys)); err != nil {
+			return store.AbortBatch(err)
+		}
 		if d.Allowed {
 			st.add(id, role, policy.Contact{At: now, Party: in.PartyID, Channel: channel}, now)
 		}
@@ -227,6 +234,11 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 		now := fromMS(ms(s.now()))
 		if _, err := s.db.Exec(ctx, tx, updateOutcome, result, ms(now), attemptID); err != nil {
 			return err
+		}
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeOutcome, At: now, Actor: actor(p),
+			Subject: map[string]string{"attempt": attemptID, "case": a.CaseID, "borrower": a.BorrowerID, "agency": a.AgencyID},
+			Facts:   map[string]any{"result": result}}); err != nil {
+			return store.AbortBatch(err)
 		}
 		if st := s.debtors[a.BorrowerID]; st != nil {
 			st.setResult(attemptID, r)
@@ -511,4 +523,44 @@ func (st *debtorState) setResult(id string, r policy.Result) {
 			return
 		}
 	}
+}
+
+// decisionEvent is the audit record of a decision: ids, the decision and its
+// reasons, and a keyed hash of the message, never its text.
+func decisionEvent(p Principal, in AttemptInput, id string, c caseInfo, role policy.Role, now time.Time, pack string,
+	d policy.Decision, keys *secret.Keys) audit.Event {
+	rules := make([]string, len(d.Violations))
+	for i, v := range d.Violations {
+		rules[i] = v.Rule
+	}
+	e := audit.Event{Type: audit.TypeDecision, At: now, Actor: actor(p),
+		Subject: map[string]string{"attempt": id, "case": in.CaseID, "borrower": c.borrowerID, "agency": c.agencyID, "party": in.PartyID},
+		Digests: map[string]string{},
+		Facts: map[string]any{"allowed": d.Allowed, "channel": in.Channel, "purpose": in.Purpose, "role": role.String(),
+			"pack": pack, "rules": rules}}
+	if in.ContactMethodID != "" {
+		e.Subject["contact_method"] = in.ContactMethodID
+	}
+	if in.Message != "" {
+		e.Digests["message"] = keys.Hash("audit.message", in.Message)
+	}
+	if !d.NextAllowedAt.IsZero() {
+		e.Facts["next_allowed_at"] = d.NextAllowedAt.UTC().Format(time.RFC3339)
+	}
+	return e
+}
+
+// actor names who caused an event in the audit log: the credential's name.
+func actor(p Principal) string {
+	if p.Name == "" {
+		return "system"
+	}
+	return p.Name
+}
+
+// record appends e to the audit log in tx. A caller that has already written
+// without a savepoint must pass a failure on as store.AbortBatch.
+func (s *Service) record(ctx context.Context, tx *sql.Tx, e audit.Event) error {
+	_, err := s.audit.Append(ctx, tx, e)
+	return err
 }

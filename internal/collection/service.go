@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -23,6 +24,7 @@ type Service struct {
 	defaultPack string
 	now         func() time.Time
 	tokens      tokenCache
+	audit       *audit.Log
 
 	// Touched only by functions running on the store's writer goroutine.
 	debtors    map[string]*debtorState
@@ -53,6 +55,10 @@ func New(c Config) (*Service, error) {
 		debtors: map[string]*debtorState{}, cases: map[string]caseInfo{}}
 	s.tokens.entries = map[string]tokenEntry{}
 	if err := c.DB.Prepare(context.Background(), insertAttempt, updateOutcome, selectAttempt); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.audit, err = audit.New(context.Background(), c.DB); err != nil {
 		return nil, err
 	}
 	c.DB.OnAbort(func() {

@@ -177,12 +177,13 @@ func (db *DB) Update(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{})})
 }
 
-// UpdateSingle is Update for a function whose only write is one statement, the
-// last thing it does to the database: it reads, decides, then writes once or
-// returns an error without writing. Such a function needs no savepoint, because a
-// statement that fails undoes its own changes, which saves the writer two statements
-// and a copy of every page the write touches. If fn panics, nothing can tell
-// whether its write happened, so the whole batch is rolled back and fails.
+// UpdateSingle is Update for a function whose only write that may fail on its own
+// is one statement: it reads, decides, then writes once or returns an error without
+// writing. Such a function needs no savepoint, because a statement that fails
+// undoes its own changes, which saves the writer two statements and a copy of every
+// page the write touches. Writes after that statement must not fail on their own:
+// if one does, fn returns AbortBatch(err) and the whole batch is rolled back and
+// fails. So it is if fn panics, as nothing can tell whether its write happened.
 func (db *DB) UpdateSingle(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{}), single: true})
 }
@@ -253,6 +254,11 @@ func (db *DB) commit(batch []*update) {
 		} else {
 			u.err = db.run(tx, u.fn)
 		}
+		if errors.Is(u.err, errAbortBatch) {
+			_ = tx.Rollback()
+			db.abort(batch, errors.New("store: rolled back: another write in the same transaction failed part-way"))
+			return
+		}
 		if u.err == nil {
 			ok++
 		}
@@ -281,6 +287,16 @@ func (db *DB) abort(batch []*update, err error) {
 
 // errPanicked marks a write whose function panicked.
 var errPanicked = errors.New("store: write panicked")
+
+// errAbortBatch marks an error returned through AbortBatch.
+var errAbortBatch = errors.New("store: batch aborted")
+
+// AbortBatch wraps err so that the writer rolls back the whole transaction the
+// write function runs in, failing every write of its batch, instead of undoing the
+// function's writes alone. A function run by UpdateSingle returns it when it fails
+// after its one statement (for example while appending to the audit log what that
+// statement did): without a savepoint, only the whole transaction can undo it.
+func AbortBatch(err error) error { return fmt.Errorf("%w: %w", errAbortBatch, err) }
 
 // runSingle runs a write function, turning a panic into an error that wraps
 // errPanicked.

@@ -146,6 +146,20 @@ func TestUpdateSingle(t *testing.T) {
 // its batch may commit, every caller in it hears of the failure, and the abort
 // hooks run; later writes work again.
 func TestUpdateSinglePanicAbortsBatch(t *testing.T) {
+	checkBatchAborted(t, func(i int) error { panic("after its write") }, errPanicked)
+}
+
+// A write that fails after its statement with AbortBatch takes its whole batch
+// down, as a panic does.
+func TestAbortBatch(t *testing.T) {
+	boom := errors.New("audit append failed")
+	checkBatchAborted(t, func(int) error { return AbortBatch(boom) }, boom)
+}
+
+// checkBatchAborted queues 20 single writes in one batch, of which write 10 fails
+// after its statement by calling fail; every write must fail, write 10 with an
+// error that wraps want, and nothing must be left written.
+func checkBatchAborted(t *testing.T, fail func(i int) error, want error) {
 	db := open(t)
 	ctx := context.Background()
 	aborts := 0
@@ -163,8 +177,8 @@ func TestUpdateSinglePanicAbortsBatch(t *testing.T) {
 			defer wg.Done()
 			fn := func(tx *sql.Tx) error {
 				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", i)
-				if i == 10 {
-					panic("after its write")
+				if i == 10 && err == nil {
+					return fail(i)
 				}
 				return err
 			}
@@ -185,8 +199,8 @@ func TestUpdateSinglePanicAbortsBatch(t *testing.T) {
 			t.Errorf("write %d reported success in a batch that was rolled back", i)
 		}
 	}
-	if !errors.Is(results[10], errPanicked) {
-		t.Errorf("the panicking write got %v", results[10])
+	if !errors.Is(results[10], want) {
+		t.Errorf("the failing write got %v, want %v", results[10], want)
 	}
 	var n int
 	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 0 {
