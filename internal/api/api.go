@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/screen"
@@ -393,6 +394,46 @@ func (s *server) register(a huma.API) {
 	huma.Register(a, screenOp, func(ctx context.Context, in *screenInput) (*body[screen.Document], error) {
 		return &body[screen.Document]{Body: screen.Default().Screen(in.Body.Text).Document(in.Body.Text)}, nil
 	})
+
+	// The audit log.
+	type checkpointOut struct {
+		Body struct {
+			Checkpoint string `json:"checkpoint" doc:"the latest signed checkpoint: a signed note (golang.org/x/mod/sumdb/note) whose text is the log's origin, its size and its base64 root hash"`
+		}
+	}
+	huma.Register(a, op("get-audit-checkpoint", http.MethodGet, "/v1/audit/checkpoint", "The audit log's latest signed checkpoint", "audit"),
+		wrap(s, func(ctx context.Context, _ collection.Principal, _ *struct{}) (*checkpointOut, error) {
+			c, err := svc.AuditCheckpoint(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := &checkpointOut{}
+			out.Body.Checkpoint = c
+			return out, nil
+		}))
+	type entryPath struct {
+		Index int64 `path:"index" minimum:"0" doc:"the leaf's index"`
+	}
+	huma.Register(a, op("get-audit-entry", http.MethodGet, "/v1/audit/entries/{index}", "One audit leaf with its inclusion proof against the latest checkpoint (administrators)", "audit"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *entryPath) (*body[audit.Receipt], error) {
+			r, err := svc.AuditEntry(ctx, p, in.Index)
+			return one(&r, err)
+		}))
+	type consistencyQuery struct {
+		From int64 `query:"from" required:"true" minimum:"1" doc:"the earlier tree's size"`
+		To   int64 `query:"to" required:"true" minimum:"1" doc:"the later tree's size"`
+	}
+	huma.Register(a, op("get-audit-consistency", http.MethodGet, "/v1/audit/consistency", "Proof that the log of `to` leaves extends the log of `from`", "audit"),
+		wrap(s, func(ctx context.Context, _ collection.Principal, in *consistencyQuery) (*body[audit.Consistency], error) {
+			c, err := svc.AuditConsistency(ctx, in.From, in.To)
+			return one(&c, err)
+		}))
+	huma.Register(a, op("list-attempt-receipts", http.MethodGet, "/v1/attempts/{id}/receipts",
+		"Receipts of an attempt's audit leaves (its decision, then its outcome): each verifiable offline with `fairdebt audit verify-receipt`", "attempts", "audit"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[[]audit.Receipt], error) {
+			r, err := svc.AttemptReceipts(ctx, p, in.ID)
+			return one(&r, err)
+		}))
 
 	// Tokens.
 	type tokenOut struct {

@@ -54,6 +54,7 @@ var operations = []string{
 	"create-optout", "delete-optout",
 	"create-attempt", "get-attempt", "record-outcome", "check", "screen",
 	"create-token",
+	"get-audit-checkpoint", "get-audit-entry", "get-audit-consistency", "list-attempt-receipts",
 }
 
 func mustLocation(name string) *time.Location {

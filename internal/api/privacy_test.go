@@ -47,7 +47,7 @@ func TestPhoneNumbersNotInDatabaseFile(t *testing.T) {
 	if status != 200 || !strings.Contains(string(body), `"masked":"+12*****0147"`) || strings.Contains(string(body), "2125550147") {
 		t.Errorf("parties: %d %s", status, body)
 	}
-	if err := env.DB.Close(); err != nil {
+	if err := env.Close(); err != nil {
 		t.Fatal(err)
 	}
 	check("after close")

@@ -6,17 +6,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
@@ -34,6 +37,12 @@ type Env struct {
 	Keys       *secret.Keys
 	Clock      *clock.Manual
 	Client     *http.Client
+	// AuditKey is the verifier key of the audit log's checkpoints.
+	AuditKey string
+
+	close     func() error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start runs a server with the built-in packs, default pack cn, on a database in
@@ -60,11 +69,20 @@ func Start(t testing.TB, now time.Time) *Env {
 		env.Clock = clock.NewManual(now)
 		nowFunc = env.Clock.Now
 	}
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: nowFunc})
+	signer, vkey, _, err := audit.LoadSigner(dir, "fairdebt.test/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.AuditKey = vkey
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: nowFunc, AuditSigner: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env.Service = svc
+	// Checkpoint the audit log as serve does.
+	ckptCtx, stopCkpt := context.WithCancel(context.Background())
+	ckptDone := make(chan error, 1)
+	go func() { ckptDone <- svc.RunAuditCheckpoints(ckptCtx) }()
 	env.AdminToken, err = svc.IssueToken(context.Background(), collection.TokenInput{Scope: collection.ScopeAdmin, Name: "test admin"})
 	if err != nil {
 		t.Fatal(err)
@@ -73,13 +91,30 @@ func Start(t testing.TB, now time.Time) *Env {
 	srv := httptest.NewServer(api.New(svc, log, prometheus.NewRegistry()))
 	env.URL = srv.URL
 	env.Client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
-	t.Cleanup(func() {
+	env.close = func() error {
 		srv.Close()
+		stopCkpt()
+		if err := <-ckptDone; err != nil {
+			return fmt.Errorf("the last audit checkpoint: %w", err)
+		}
 		if err := db.Close(); err != nil {
-			t.Errorf("closing the database: %v", err)
+			return fmt.Errorf("closing the database: %w", err)
+		}
+		return nil
+	}
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Error(err)
 		}
 	})
 	return env
+}
+
+// Close stops the server as serve does: the HTTP server, then the audit log's
+// checkpoints (signing a last one), then the database. Later calls do nothing.
+func (e *Env) Close() error {
+	e.closeOnce.Do(func() { e.closeErr = e.close() })
+	return e.closeErr
 }
 
 // Response is what came back from a request.

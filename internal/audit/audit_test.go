@@ -59,7 +59,7 @@ func (f *fixture) appendN(t *testing.T, from, to int) {
 	for i := from; i < to; i++ {
 		var got int64
 		err := f.db.Update(context.Background(), func(tx *sql.Tx) (err error) {
-			got, err = f.log.Append(context.Background(), tx, event(i))
+			got, err = f.log.Append(context.Background(), tx, fmt.Sprintf("attempt/A-%06d", i), event(i))
 			return err
 		})
 		if err != nil {
@@ -213,7 +213,7 @@ func TestAppendRollsBackWithItsWrite(t *testing.T) {
 	f.appendN(t, 0, 5)
 	boom := errors.New("boom")
 	err := f.db.Update(ctx, func(tx *sql.Tx) error {
-		if _, err := f.log.Append(ctx, tx, event(99)); err != nil {
+		if _, err := f.log.Append(ctx, tx, "attempt/A-000099", event(99)); err != nil {
 			return err
 		}
 		return boom
@@ -260,7 +260,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
 		}, 30},
 		{"insert a leaf", func(f *fixture) {
-			exec(f, "INSERT INTO audit_leaves (idx, data, created_at) VALUES (?, ?, 0)", n, data(5))
+			exec(f, "INSERT INTO audit_leaves (idx, ref, data, created_at) VALUES (?, 'x', ?, 0)", n, data(5))
 		}, n},
 		{"edit a stored hash", func(f *fixture) {
 			exec(f, "UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(tlog.RecordHash([]byte("x"))), tlog.StoredHashIndex(1, 5))
@@ -309,5 +309,110 @@ func TestVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("detected at leaf %d (%v), want %d", te.Index, te, c.index)
 			}
 		})
+	}
+}
+
+// A receipt verifies offline; a receipt taken before the operator rewrites the log
+// still verifies against its own checkpoint, but no consistency proof leads from
+// that checkpoint to one signed after the rewrite.
+func TestReceiptsAndConsistency(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.appendN(t, 0, 10)
+	r, err := f.log.Receipt(ctx, f.signer, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, before, err := VerifyReceipt(r, f.vkey)
+	if err != nil || e.Subject["attempt"] != "A-000007" || before.Size != 10 {
+		t.Fatalf("VerifyReceipt: %+v %+v %v", e, before, err)
+	}
+	idx, err := f.log.Find(ctx, "attempt/A-000007")
+	if err != nil || len(idx) != 1 || idx[0] != 7 {
+		t.Fatalf("Find: %v, %v", idx, err)
+	}
+	// Tampered receipts fail.
+	bad := r
+	bad.Leaf = strings.Replace(r.Leaf, `"allowed":true`, `"allowed":false`, 1)
+	if bad.Leaf == r.Leaf {
+		bad.Leaf = strings.Replace(r.Leaf, `"allowed":false`, `"allowed":true`, 1)
+	}
+	if _, _, err := VerifyReceipt(bad, f.vkey); err == nil {
+		t.Fatal("a receipt with an edited leaf verified")
+	}
+	bad = r
+	bad.Index = 6
+	if _, _, err := VerifyReceipt(bad, f.vkey); err == nil {
+		t.Fatal("a receipt with another index verified")
+	}
+	bad = r
+	bad.Checkpoint = strings.Replace(r.Checkpoint, "\n10\n", "\n11\n", 1)
+	if _, _, err := VerifyReceipt(bad, f.vkey); err == nil {
+		t.Fatal("a receipt with an edited checkpoint verified")
+	}
+
+	// Honest growth: the new checkpoint extends the old one.
+	f.appendN(t, 10, 25)
+	signed, err := f.log.Checkpoint(ctx, f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := OpenCheckpoint(signed, f.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.log.Consistency(ctx, before.Size, after.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyConsistency(before, after, p); err != nil {
+		t.Fatalf("honest growth: %v", err)
+	}
+
+	// The operator rewrites leaf 7, recomputes every hash and signs a new
+	// checkpoint: the old receipt still verifies against its own checkpoint, and
+	// nothing proves the new tree extends the old one.
+	leaves := make([][]byte, 30)
+	for i := range leaves {
+		leaves[i], _ = event(i).Canonical()
+	}
+	leaves[7], _ = event(8).Canonical()
+	f.appendN(t, 25, 30)
+	mem := memTree(t, leaves)
+	err = f.db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec("UPDATE audit_leaves SET data = ? WHERE idx = 7", string(leaves[7])); err != nil {
+			return err
+		}
+		for x := range tlog.StoredHashCount(30) {
+			h, _ := mem.ReadHashes([]int64{x})
+			if _, err := tx.Exec("UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(h[0]), x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err = f.log.Checkpoint(ctx, f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewritten, err := OpenCheckpoint(signed, f.vkey)
+	if err != nil || rewritten.Size != 30 {
+		t.Fatal(err)
+	}
+	if _, _, err := VerifyReceipt(r, f.vkey); err != nil {
+		t.Fatalf("the receipt from before the rewrite no longer verifies: %v", err)
+	}
+	p, err = f.log.Consistency(ctx, before.Size, rewritten.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyConsistency(before, rewritten, p); err == nil {
+		t.Fatal("a rewritten log was proved to extend the checkpoint from before the rewrite")
+	}
+	if _, err := f.log.Verify(ctx, f.vkey, nil); err == nil {
+		t.Fatal("Verify passed a rewritten log whose earlier checkpoints disagree")
 	}
 }

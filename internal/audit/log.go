@@ -28,7 +28,7 @@ type Log struct {
 // SQL the log runs; prepared on the writer connection by New.
 const (
 	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
-	qInsertLeaf = "INSERT INTO audit_leaves (idx, data, created_at) VALUES (?, ?, ?)"
+	qInsertLeaf = "INSERT INTO audit_leaves (idx, ref, data, created_at) VALUES (?, ?, ?, ?)"
 	qInsertHash = "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)"
 	qHash       = "SELECT hash FROM audit_hashes WHERE idx = ?"
 )
@@ -43,8 +43,10 @@ func New(ctx context.Context, db *store.DB) (*Log, error) {
 
 // Append adds e as the next leaf and returns its index. It must run inside a
 // store.Update function, in that function's transaction tx, after the writes of
-// the event it records; if the function then fails, the leaf goes with them.
-func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
+// the event it records; if the function then fails, the leaf goes with them. ref
+// names what the event is about ("attempt/<id>"), so that its leaves can be found
+// for a receipt; it is not part of the leaf.
+func (l *Log) Append(ctx context.Context, tx *sql.Tx, ref string, e Event) (int64, error) {
 	data, err := e.Canonical()
 	if err != nil {
 		return 0, err
@@ -57,7 +59,7 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("audit: hashes of leaf %d: %w", n, err)
 	}
-	if _, err := l.db.Exec(ctx, tx, qInsertLeaf, n, string(data), e.At.UnixMilli()); err != nil {
+	if _, err := l.db.Exec(ctx, tx, qInsertLeaf, n, ref, string(data), e.At.UnixMilli()); err != nil {
 		return 0, fmt.Errorf("audit: leaf %d: %w", n, err)
 	}
 	at := tlog.StoredHashIndex(0, n)
@@ -147,6 +149,24 @@ func (l *Log) Leaf(ctx context.Context, i int64) ([]byte, error) {
 		return nil, fmt.Errorf("audit: leaf %d: %w", i, err)
 	}
 	return []byte(s), nil
+}
+
+// Find returns the indexes of the leaves about ref, in order.
+func (l *Log) Find(ctx context.Context, ref string) ([]int64, error) {
+	rows, err := l.db.R.QueryContext(ctx, "SELECT idx FROM audit_leaves WHERE ref = ? ORDER BY idx", ref)
+	if err != nil {
+		return nil, fmt.Errorf("audit: find %s: %w", ref, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var i int64
+		if err := rows.Scan(&i); err != nil {
+			return nil, fmt.Errorf("audit: find %s: %w", ref, err)
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
 }
 
 // ProveLeaf returns the proof that leaf i is in the tree of the first n leaves.

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/demo"
 	"github.com/fairdebt/fairdebt/internal/loadgen"
@@ -370,10 +371,19 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 		return nil, err
 	}
 	doc.Synchronous = map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[syncMode]
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: pack})
+	signer, _, _, err := audit.LoadSigner(dir, AuditOrigin)
 	if err != nil {
 		return nil, err
 	}
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: pack, AuditSigner: signer})
+	if err != nil {
+		return nil, err
+	}
+	// Checkpoint as serve does, so that the benchmark pays for it.
+	ckptCtx, stopCkpt := context.WithCancel(context.Background())
+	ckptDone := make(chan error, 1)
+	go func() { ckptDone <- svc.RunAuditCheckpoints(ckptCtx) }()
+	cleanup = append(cleanup, func() { stopCkpt(); <-ckptDone })
 	start := time.Now()
 	seeded, err := demo.Seed(ctx, demo.Config{DB: db, Keys: keys, Packs: reg, Pack: pack, Now: time.Now(), Borrowers: borrowers})
 	if err != nil {

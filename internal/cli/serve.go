@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fairdebt/fairdebt/internal/api"
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/demo"
 	"github.com/fairdebt/fairdebt/internal/secret"
@@ -113,10 +114,30 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		return err
 	}
 	defer db.Close()
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: o.pack})
+	signer, vkey, created, err := audit.LoadSigner(o.data, AuditOrigin)
 	if err != nil {
 		return err
 	}
+	if created {
+		log.Info("generated the audit log's signing key; back it up, and give the verifier key to whoever checks receipts",
+			"path", filepath.Join(o.data, audit.SignerKeyFile), "verifier_key_file", filepath.Join(o.data, audit.VerifierKeyFile))
+	}
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: o.pack, AuditSigner: signer})
+	if err != nil {
+		return err
+	}
+	// Checkpoints run until the server has stopped, then sign a last one before the
+	// database closes (deferred above, so it runs after this).
+	ckptCtx, stopCkpt := context.WithCancel(context.WithoutCancel(ctx))
+	ckptDone := make(chan error, 1)
+	go func() { ckptDone <- svc.RunAuditCheckpoints(ckptCtx) }()
+	defer func() {
+		stopCkpt()
+		if err := <-ckptDone; err != nil {
+			log.Error("the last audit checkpoint failed", "err", err)
+		}
+	}()
+	log.Info("audit log", "verifier_key", vkey)
 	if err := ensureAdminToken(ctx, svc, o.data, log); err != nil {
 		return err
 	}
@@ -156,6 +177,9 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	}
 	return nil
 }
+
+// AuditOrigin names this deployment's audit log in its checkpoints and its key.
+const AuditOrigin = "fairdebt/audit"
 
 // newHTTPServer returns the server fairdebt's API runs on.
 func newHTTPServer(h http.Handler) *http.Server {

@@ -149,7 +149,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			return err
 		}
 		// The attempt is written: from here a failure must take the whole batch down.
-		if err := s.record(ctx, tx, decisionEvent(p, in, id, c, role, now, st.pack.Name, d, s.keys)); err != nil {
+		if err := s.record(ctx, tx, "attempt/"+id, decisionEvent(p, in, id, c, role, now, st.pack.Name, d, s.keys)); err != nil {
 			return store.AbortBatch(err)
 		}
 		if d.Allowed {
@@ -235,7 +235,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 		if _, err := s.db.Exec(ctx, tx, updateOutcome, result, ms(now), attemptID); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeOutcome, At: now, Actor: actor(p),
+		if err := s.record(ctx, tx, "attempt/"+attemptID, audit.Event{Type: audit.TypeOutcome, At: now, Actor: actor(p),
 			Subject: map[string]string{"attempt": attemptID, "case": a.CaseID, "borrower": a.BorrowerID, "agency": a.AgencyID},
 			Facts:   map[string]any{"result": result}}); err != nil {
 			return store.AbortBatch(err)
@@ -560,7 +560,7 @@ func actor(p Principal) string {
 
 // record appends e to the audit log in tx. A caller that has already written
 // without a savepoint must pass a failure on as store.AbortBatch.
-func (s *Service) record(ctx context.Context, tx *sql.Tx, e audit.Event) error {
-	_, err := s.audit.Append(ctx, tx, e)
+func (s *Service) record(ctx context.Context, tx *sql.Tx, ref string, e audit.Event) error {
+	_, err := s.audit.Append(ctx, tx, ref, e)
 	return err
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
@@ -25,6 +27,7 @@ type Service struct {
 	now         func() time.Time
 	tokens      tokenCache
 	audit       *audit.Log
+	signer      note.Signer // signs the audit log's checkpoints
 
 	// Touched only by functions running on the store's writer goroutine.
 	debtors    map[string]*debtorState
@@ -41,6 +44,9 @@ type Config struct {
 	DefaultPack string
 	// Now is the clock; time.Now when nil. Tests pass their own.
 	Now func() time.Time
+	// AuditSigner signs the audit log's checkpoints (see audit.LoadSigner). Without
+	// one, events are still logged, but no checkpoint, receipt or proof is given.
+	AuditSigner note.Signer
 }
 
 // New makes a Service.
@@ -51,7 +57,7 @@ func New(c Config) (*Service, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	s := &Service{db: c.DB, keys: c.Keys, packs: c.Packs, defaultPack: c.DefaultPack, now: c.Now,
+	s := &Service{db: c.DB, keys: c.Keys, packs: c.Packs, defaultPack: c.DefaultPack, now: c.Now, signer: c.AuditSigner,
 		debtors: map[string]*debtorState{}, cases: map[string]caseInfo{}}
 	s.tokens.entries = map[string]tokenEntry{}
 	if err := c.DB.Prepare(context.Background(), insertAttempt, updateOutcome, selectAttempt); err != nil {

@@ -5,9 +5,11 @@
 -- +goose Up
 CREATE TABLE audit_leaves (
     idx        BIGINT PRIMARY KEY,
+    ref        TEXT NOT NULL,   -- what the leaf is about, to find its receipts: "attempt/<id>"
     data       TEXT NOT NULL,   -- canonical JSON of the event; no clear-text personal data
     created_at BIGINT NOT NULL
 );
+CREATE INDEX audit_leaves_ref ON audit_leaves (ref);
 
 CREATE TABLE audit_hashes (
     idx  BIGINT PRIMARY KEY,    -- tlog.StoredHashIndex(level, n)
