@@ -416,3 +416,57 @@ func TestReceiptsAndConsistency(t *testing.T) {
 		t.Fatal("Verify passed a rewritten log whose earlier checkpoints disagree")
 	}
 }
+
+// An export verifies with the verifier key alone; an edited, dropped or reordered
+// leaf in it does not.
+func TestExport(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.appendN(t, 0, 12)
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	f.appendN(t, 12, 30)
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	n, err := f.log.Export(ctx, &b, t0)
+	if err != nil || n != 30 {
+		t.Fatalf("export: %d, %v", n, err)
+	}
+	rep, err := VerifyExport(strings.NewReader(b.String()), f.vkey, nil)
+	if err != nil || rep.Leaves != 30 || rep.Checkpoints != 2 {
+		t.Fatalf("VerifyExport: %+v, %v", rep, err)
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	// lines: header, 2 checkpoints, 30 leaves (and a final empty string).
+	leafLine := func(i int) int { return 3 + i }
+	edits := map[string]func([]string) []string{
+		"edited leaf": func(l []string) []string {
+			l[leafLine(5)] = strings.Replace(l[leafLine(5)], "A-000005", "A-000006", 1)
+			return l
+		},
+		"dropped leaf": func(l []string) []string { return append(l[:leafLine(7)], l[leafLine(7)+1:]...) },
+		"swapped leaves": func(l []string) []string {
+			l[leafLine(3)], l[leafLine(4)] = l[leafLine(4)], l[leafLine(3)]
+			return l
+		},
+		"truncated": func(l []string) []string { return l[:leafLine(20)] },
+	}
+	for name, edit := range edits {
+		tampered := strings.Join(edit(append([]string(nil), lines...)), "")
+		_, err := VerifyExport(strings.NewReader(tampered), f.vkey, nil)
+		var te *TamperError
+		if !errors.As(err, &te) {
+			t.Errorf("%s: not detected (%v)", name, err)
+		}
+	}
+	_, other, _ := note.GenerateKey(nil, "fairdebt.test/audit")
+	if _, err := VerifyExport(strings.NewReader(b.String()), other, nil); err == nil {
+		t.Error("an export verified under another key")
+	}
+	if _, err := VerifyExport(strings.NewReader("{}\n"), f.vkey, nil); err == nil {
+		t.Error("a file that is not an export verified")
+	}
+}

@@ -92,21 +92,7 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	}
 	defer hashes.Close()
 
-	// frontier holds the hashes of the complete subtrees not yet combined into a
-	// larger one: at most one per level, all that later leaves and tree hashes need.
-	frontier := map[int64]tlog.Hash{}
-	var served []int64
-	read := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			h, ok := frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("audit: internal error: hash %d not on the frontier", x)
-			}
-			out[i], served = h, append(served, x)
-		}
-		return out, nil
-	})
+	var tree Recomputer
 	nextHash := func() (int64, tlog.Hash, bool, error) {
 		if !hashes.Next() {
 			return 0, tlog.Hash{}, false, hashes.Err()
@@ -123,13 +109,7 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	lastGood := int64(0) // the size of the last checkpoint that matched
 	checkCheckpoints := func(size int64) error {
 		for ci < len(sizes) && sizes[ci] == size {
-			root, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-				out := make([]tlog.Hash, len(indexes))
-				for i, x := range indexes {
-					out[i] = frontier[x]
-				}
-				return out, nil
-			}))
+			root, err := tree.Root()
 			if err != nil {
 				return err
 			}
@@ -158,13 +138,9 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 		if idx != n {
 			return rep, &TamperError{Index: n, Msg: fmt.Sprintf("missing: the next stored leaf is %d", idx)}
 		}
-		served = served[:0]
-		want, err := tlog.StoredHashes(n, []byte(data), read)
+		want, err := tree.Add([]byte(data))
 		if err != nil {
 			return rep, err
-		}
-		for _, x := range served {
-			delete(frontier, x)
 		}
 		at := tlog.StoredHashIndex(0, n)
 		for i, w := range want {
@@ -184,7 +160,6 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 			}
 			rep.Hashes++
 		}
-		frontier[at+int64(len(want))-1] = want[len(want)-1]
 		rep.Leaves++
 		if err := checkCheckpoints(n + 1); err != nil {
 			return rep, err
@@ -209,4 +184,64 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 		progress(n, total)
 	}
 	return rep, nil
+}
+
+// Recomputer computes a tree from its leaves, in order, keeping only the frontier:
+// the hashes of the complete subtrees not yet combined into a larger one, at most
+// one per level, which is all that later leaves and the root need.
+type Recomputer struct {
+	n        int64
+	frontier map[int64]tlog.Hash
+	served   []int64
+}
+
+// Add adds the next leaf and returns the hashes a log stores for it (as
+// tlog.StoredHashes, from tlog.StoredHashIndex(0, n)).
+func (r *Recomputer) Add(data []byte) ([]tlog.Hash, error) {
+	if r.frontier == nil {
+		r.frontier = map[int64]tlog.Hash{}
+	}
+	r.served = r.served[:0]
+	hs, err := tlog.StoredHashes(r.n, data, tlog.HashReaderFunc(r.read))
+	if err != nil {
+		return nil, err
+	}
+	// The hashes read were left siblings, now combined; of the new ones only the
+	// last, the top of a complete subtree, is not yet combined.
+	for _, x := range r.served {
+		delete(r.frontier, x)
+	}
+	r.frontier[tlog.StoredHashIndex(0, r.n)+int64(len(hs))-1] = hs[len(hs)-1]
+	r.n++
+	return hs, nil
+}
+
+func (r *Recomputer) read(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := r.frontier[x]
+		if !ok {
+			return nil, fmt.Errorf("audit: internal error: hash %d is not on the frontier", x)
+		}
+		out[i], r.served = h, append(r.served, x)
+	}
+	return out, nil
+}
+
+// Size returns the number of leaves added.
+func (r *Recomputer) Size() int64 { return r.n }
+
+// Root returns the root hash of the tree of the leaves added so far.
+func (r *Recomputer) Root() (tlog.Hash, error) {
+	return tlog.TreeHash(r.n, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			h, ok := r.frontier[x]
+			if !ok {
+				return nil, fmt.Errorf("audit: internal error: hash %d is not on the frontier", x)
+			}
+			out[i] = h
+		}
+		return out, nil
+	}))
 }

@@ -190,6 +190,28 @@ func TestCrashRecovery(t *testing.T) {
 	if broken != 0 {
 		t.Errorf("%d attempts are inconsistent", broken)
 	}
+	// The audit log: it verifies, and holds exactly one decision leaf for each
+	// recorded attempt and one outcome leaf for each recorded outcome.
+	if code, out, errs := runMain(t, "audit", "verify", "--data", dir); code != 0 {
+		t.Errorf("audit verify after the crashes: %d %s %s", code, out, errs)
+	} else {
+		t.Log(strings.TrimSpace(out))
+	}
+	var leaves, recorded, withOutcome, unlogged int
+	for q, v := range map[string]*int{
+		"SELECT COUNT(*) FROM audit_leaves":                      &leaves,
+		"SELECT COUNT(*) FROM attempts":                          &recorded,
+		"SELECT COUNT(*) FROM attempts WHERE result IS NOT NULL": &withOutcome,
+		`SELECT COUNT(*) FROM attempts a WHERE (SELECT COUNT(*) FROM audit_leaves l
+			WHERE l.ref = 'attempt/' || a.id) <> CASE WHEN a.result IS NULL THEN 1 ELSE 2 END`: &unlogged,
+	} {
+		if err := db.QueryRow(q).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if leaves != recorded+withOutcome || unlogged != 0 {
+		t.Errorf("%d audit leaves for %d attempts and %d outcomes; %d attempts without exactly their leaves", leaves, recorded, withOutcome, unlogged)
+	}
 	rows, err := db.Query(`SELECT borrower_id, SUM(CASE WHEN result IS NULL OR result = 'connected' THEN 1 ELSE 0 END), COUNT(*)
 		FROM attempts WHERE allowed AND channel = 'call' AND party_role = 'debtor' GROUP BY borrower_id`)
 	if err != nil {

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"database/sql"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,6 +53,14 @@ func TestGracefulShutdown(t *testing.T) {
 	child := startCrashChild(t, dir, admin)
 	env := &apitest.Env{URL: child.url, AdminToken: admin, Client: &http.Client{Timeout: 10 * time.Second}}
 	env.JSON(t, "POST", "/v1/lenders", admin, map[string]any{"id": "L1", "name": "Lender"}, 201, nil)
+	env.JSON(t, "POST", "/v1/agencies", admin, map[string]any{"id": "A1", "name": "Agency", "approved": true}, 201, nil)
+	env.JSON(t, "POST", "/v1/borrowers", admin, map[string]any{"id": "B1", "lender_id": "L1", "name": "Debtor", "timezone": "Etc/GMT"}, 201, nil)
+	env.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "D1", "borrower_id": "B1", "currency": "CNY", "principal": 1000,
+		"installments": []map[string]any{{"due_date": "2026-01-01", "amount": 1000}}}, 201, nil)
+	env.JSON(t, "POST", "/v1/cases", admin, map[string]any{"id": "C1", "debt_id": "D1", "agency_id": "A1"}, 201, nil)
+	for range 3 {
+		env.JSON(t, "POST", "/v1/attempts", admin, map[string]any{"case_id": "C1", "party_id": "B1", "channel": "letter"}, 201, nil)
+	}
 	if err := child.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +74,22 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		_ = child.cmd.Process.Kill()
 		t.Fatal("the server did not stop within 20 s of SIGTERM")
+	}
+	// The last checkpoint, signed on the way out, covers every leaf.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "fairdebt.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaves, covered int64
+	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM audit_leaves), (SELECT MAX(size) FROM audit_checkpoints)").Scan(&leaves, &covered); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if leaves != 3 || covered != leaves {
+		t.Errorf("after a graceful stop: %d leaves, the last checkpoint covers %d", leaves, covered)
+	}
+	if info, err := os.Stat(filepath.Join(dir, "audit.key")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("audit signing key: %v %v", info, err)
 	}
 	child = startCrashChild(t, dir, admin)
 	defer child.kill(t)
