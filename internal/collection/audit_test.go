@@ -150,3 +150,71 @@ func TestDecisionsAndOutcomesAreAudited(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
+
+// Consent given and withdrawn, objections, opt-outs and holds are leaves too; a
+// change that changes nothing (a second objection) adds none.
+func TestStateChangesAreAudited(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, loc))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Name: "admin"}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: "Asia/Shanghai"}))
+	must(s.CreateParty(ctx, admin, PartyInput{ID: "E", BorrowerID: "B", Role: "emergency_contact", Name: "E", Relation: "parent",
+		Consent: &ConsentInput{By: "party", Method: "recorded_call", Evidence: "rec-0042"}}))
+	must(s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true}))
+	must(s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true})) // no change
+	must(s.UpdateParty(ctx, admin, "E", PartyUpdate{RevokeConsent: true}))
+	must(s.CreateOptOut(ctx, admin, OptOutInput{PartyID: "B", Channel: "sms", Source: "sms_reply"}))
+	if err := s.DeleteOptOut(ctx, admin, "B", "sms"); err != nil {
+		t.Fatal(err)
+	}
+	must(s.CreateHold(ctx, admin, "B", HoldInput{Hold: "dispute", Note: "borrower disputes the amount"}))
+	if err := s.DeleteHold(ctx, admin, "B", "dispute"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"party/E":    {"consent given", "objection ", "consent revoked"},
+		"party/B":    {"opt_out opted_out", "opt_out lifted"},
+		"borrower/B": {"hold placed", "hold lifted"},
+	}
+	for ref, events := range want {
+		idx, err := s.audit.Find(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, i := range idx {
+			data, _ := s.audit.Leaf(ctx, i)
+			if strings.Contains(string(data), "rec-0042") || strings.Contains(string(data), "disputes the amount") {
+				t.Fatalf("leaf %d holds clear text: %s", i, data)
+			}
+			e, err := audit.ParseLeaf(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			change, _ := e.Facts["change"].(string)
+			got = append(got, e.Type+" "+change)
+		}
+		if strings.Join(got, ",") != strings.Join(events, ",") {
+			t.Errorf("%s: leaves %q, want %q", ref, got, events)
+		}
+	}
+	dir := t.TempDir()
+	signer, vkey, _, err := audit.LoadSigner(dir, "fairdebt.test/collection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.audit.Checkpoint(ctx, signer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.audit.Verify(ctx, vkey, nil); err != nil {
+		t.Fatal(err)
+	}
+}

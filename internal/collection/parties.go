@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 )
@@ -191,6 +192,13 @@ func (s *Service) CreateParty(ctx context.Context, p Principal, in PartyInput) (
 		if err := s.insertMethods(ctx, tx, id, methods, now); err != nil {
 			return err
 		}
+		if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeConsent, At: now, Actor: actor(p),
+			Subject: map[string]string{"party": id, "borrower": in.BorrowerID},
+			Digests: map[string]string{"evidence": s.keys.Hash("audit.evidence", strings.TrimSpace(c.Evidence))},
+			Facts: map[string]any{"change": "given", "role": in.Role, "by": c.By, "method": c.Method,
+				"consent_at": consentAt.UTC().Format(time.RFC3339)}}); err != nil {
+			return err
+		}
 		delete(s.debtors, in.BorrowerID)
 		return nil
 	})
@@ -301,16 +309,31 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 		return nil, invalid("", "nothing to change: set objected or revoke_consent", "没有要修改的内容：请设置 objected 或 revoke_consent")
 	}
 	now := ms(s.now())
+	subject := map[string]string{"party": id, "borrower": pt.BorrowerID}
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
 		if in.Objected {
-			if _, err := tx.ExecContext(ctx, "UPDATE parties SET objected_at = $1 WHERE id = $2 AND objected_at IS NULL", now, id); err != nil {
+			res, err := tx.ExecContext(ctx, "UPDATE parties SET objected_at = $1 WHERE id = $2 AND objected_at IS NULL", now, id)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeObjection, At: fromMS(now), Actor: actor(p),
+					Subject: subject, Facts: map[string]any{"role": pt.Role}}); err != nil {
+					return err
+				}
 			}
 		}
 		if in.RevokeConsent {
-			if _, err := tx.ExecContext(ctx, `UPDATE parties SET consent_revoked_at = $1
-				WHERE id = $2 AND consent_at IS NOT NULL AND consent_revoked_at IS NULL`, now, id); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE parties SET consent_revoked_at = $1
+				WHERE id = $2 AND consent_at IS NOT NULL AND consent_revoked_at IS NULL`, now, id)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeConsent, At: fromMS(now), Actor: actor(p),
+					Subject: subject, Facts: map[string]any{"change": "revoked", "role": pt.Role}}); err != nil {
+					return err
+				}
 			}
 		}
 		delete(s.debtors, pt.BorrowerID)
@@ -414,6 +437,11 @@ func (s *Service) CreateOptOut(ctx context.Context, p Principal, in OptOutInput)
 			o.PartyID, o.Channel, o.Source, ms(o.CreatedAt)); err != nil {
 			return err
 		}
+		if err := s.record(ctx, tx, "party/"+o.PartyID, audit.Event{Type: audit.TypeOptOut, At: o.CreatedAt, Actor: actor(p),
+			Subject: map[string]string{"party": o.PartyID, "borrower": pt.BorrowerID},
+			Facts:   map[string]any{"change": "opted_out", "channel": o.Channel, "source": o.Source}}); err != nil {
+			return err
+		}
 		delete(s.debtors, pt.BorrowerID)
 		return nil
 	})
@@ -460,6 +488,11 @@ func (s *Service) DeleteOptOut(ctx context.Context, p Principal, partyID, channe
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("opt-out", partyID+"/"+channel)
 		}
+		if err := s.record(ctx, tx, "party/"+partyID, audit.Event{Type: audit.TypeOptOut, At: fromMS(ms(s.now())), Actor: actor(p),
+			Subject: map[string]string{"party": partyID, "borrower": borrower},
+			Facts:   map[string]any{"change": "lifted", "channel": channel}}); err != nil {
+			return err
+		}
 		delete(s.debtors, borrower)
 		return nil
 	})
@@ -499,6 +532,14 @@ func (s *Service) CreateHold(ctx context.Context, p Principal, borrowerID string
 			borrowerID, h.Hold, h.Note, ms(h.CreatedAt)); err != nil {
 			return err
 		}
+		e := audit.Event{Type: audit.TypeHold, At: h.CreatedAt, Actor: actor(p), Subject: map[string]string{"borrower": borrowerID},
+			Digests: map[string]string{}, Facts: map[string]any{"change": "placed", "hold": h.Hold}}
+		if h.Note != "" {
+			e.Digests["note"] = s.keys.Hash("audit.note", h.Note)
+		}
+		if err := s.record(ctx, tx, "borrower/"+borrowerID, e); err != nil {
+			return err
+		}
 		delete(s.debtors, borrowerID)
 		return nil
 	})
@@ -530,6 +571,10 @@ func (s *Service) DeleteHold(ctx context.Context, p Principal, borrowerID, hold 
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("hold", borrowerID+"/"+hold)
+		}
+		if err := s.record(ctx, tx, "borrower/"+borrowerID, audit.Event{Type: audit.TypeHold, At: fromMS(ms(s.now())), Actor: actor(p),
+			Subject: map[string]string{"borrower": borrowerID}, Facts: map[string]any{"change": "lifted", "hold": hold}}); err != nil {
+			return err
 		}
 		delete(s.debtors, borrowerID)
 		return nil
