@@ -40,7 +40,7 @@ func TestAuditCommands(t *testing.T) {
 	pub := filepath.Join(dir, "audit.pub")
 
 	code, out, errs := runMain(t, "audit", "verify", "--data", dir)
-	if code != 0 || !strings.Contains(out, "ok: 9 leaves") {
+	if code != 0 || !strings.Contains(out, "ok: 10 leaves") { // 9 decisions and the seeded contact's consent
 		t.Fatalf("verify: %d %q %q", code, out, errs)
 	}
 	rfile := filepath.Join(t.TempDir(), "receipts.json")
@@ -71,7 +71,7 @@ func TestAuditCommands(t *testing.T) {
 	if code, out, errs = runMain(t, "audit", "export", "--data", dir, "--out", export); code != 0 {
 		t.Fatalf("export: %d %q %q", code, out, errs)
 	}
-	if code, out, errs = runMain(t, "audit", "verify-export", export, "--key", pub); code != 0 || !strings.Contains(out, "ok: 9 leaves") {
+	if code, out, errs = runMain(t, "audit", "verify-export", export, "--key", pub); code != 0 || !strings.Contains(out, "ok: 10 leaves") { // 9 decisions and the seeded contact's consent
 		t.Fatalf("verify-export: %d %q %q", code, out, errs)
 	}
 	data, _ := os.ReadFile(export)
