@@ -18,7 +18,8 @@ import (
 
 var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 
-func event(i int) Event {
+func event(i64 int64) Event {
+	i := int(i64)
 	return Event{Type: TypeDecision, At: t0.Add(time.Duration(i) * time.Second), Actor: "tok_agency1",
 		Subject: map[string]string{"case": fmt.Sprintf("C-%04d", i%7), "attempt": fmt.Sprintf("A-%06d", i)},
 		Digests: map[string]string{"contact": fmt.Sprintf("%064x", i)},
@@ -59,7 +60,7 @@ func (f *fixture) appendN(t *testing.T, from, to int) {
 	for i := from; i < to; i++ {
 		var got int64
 		err := f.db.Update(context.Background(), func(tx *sql.Tx) (err error) {
-			got, err = f.log.Append(context.Background(), tx, fmt.Sprintf("attempt/A-%06d", i), event(i))
+			got, err = f.log.Append(context.Background(), tx, fmt.Sprintf("attempt/A-%06d", i), event(int64(i)))
 			return err
 		})
 		if err != nil {
@@ -135,7 +136,7 @@ func TestAppendProveVerify(t *testing.T) {
 	f.appendN(t, 0, n)
 	var leaves [][]byte
 	for i := range n {
-		d, _ := event(i).Canonical()
+		d, _ := event(int64(i)).Canonical()
 		leaves = append(leaves, d)
 		got, err := f.log.Leaf(ctx, int64(i))
 		if err != nil || string(got) != string(d) {
@@ -245,7 +246,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data := func(i int) string { d, _ := event(i).Canonical(); return string(d) }
+	data := func(i int) string { d, _ := event(int64(i)).Canonical(); return string(d) }
 	cases := []struct {
 		name   string
 		tamper func(f *fixture)
@@ -374,7 +375,7 @@ func TestReceiptsAndConsistency(t *testing.T) {
 	// nothing proves the new tree extends the old one.
 	leaves := make([][]byte, 30)
 	for i := range leaves {
-		leaves[i], _ = event(i).Canonical()
+		leaves[i], _ = event(int64(i)).Canonical()
 	}
 	leaves[7], _ = event(8).Canonical()
 	f.appendN(t, 25, 30)
@@ -468,5 +469,31 @@ func TestExport(t *testing.T) {
 	}
 	if _, err := VerifyExport(strings.NewReader("{}\n"), f.vkey, nil); err == nil {
 		t.Error("a file that is not an export verified")
+	}
+}
+
+// Fill writes the same log that appending one by one would.
+func TestFill(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.appendN(t, 0, 10)
+	if err := f.log.Fill(ctx, 1234, event, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.appendN(t, 1234, 1240)
+	var leaves [][]byte
+	for i := range 1240 {
+		d, _ := event(int64(i)).Canonical()
+		leaves = append(leaves, d)
+	}
+	want, _ := tlog.TreeHash(1240, memTree(t, leaves))
+	if got, err := f.log.TreeHash(ctx, 1240); err != nil || got != want {
+		t.Fatalf("tree hash after Fill: %v %v", got, err)
+	}
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := f.log.Verify(ctx, f.vkey, nil); err != nil || rep.Leaves != 1240 {
+		t.Fatalf("verify after Fill: %+v %v", rep, err)
 	}
 }

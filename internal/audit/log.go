@@ -102,21 +102,49 @@ func (l *Log) txReader(ctx context.Context, tx *sql.Tx) tlog.HashReader {
 	})
 }
 
-// reader reads committed stored hashes.
+// reader reads committed stored hashes, all of one request in one query.
 func (l *Log) reader(ctx context.Context) tlog.HashReader {
 	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, idx := range indexes {
+		if len(indexes) == 0 {
+			return nil, nil
+		}
+		q := make([]byte, 0, 64+len(indexes)*4)
+		q = append(q, "SELECT idx, hash FROM audit_hashes WHERE idx IN ("...)
+		args := make([]any, len(indexes))
+		for i, x := range indexes {
+			if i > 0 {
+				q = append(q, ',')
+			}
+			q = append(q, '?')
+			args[i] = x
+		}
+		q = append(q, ')')
+		rows, err := l.db.R.QueryContext(ctx, string(q), args...)
+		if err != nil {
+			return nil, fmt.Errorf("audit: stored hashes: %w", err)
+		}
+		defer rows.Close()
+		got := make(map[int64]tlog.Hash, len(indexes))
+		for rows.Next() {
+			var idx int64
 			var s string
-			if err := l.db.R.QueryRowContext(ctx, qHash, idx).Scan(&s); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return nil, fmt.Errorf("audit: stored hash %d is missing", idx)
-				}
-				return nil, fmt.Errorf("audit: stored hash %d: %w", idx, err)
+			if err := rows.Scan(&idx, &s); err != nil {
+				return nil, fmt.Errorf("audit: stored hashes: %w", err)
 			}
 			h, err := decodeHash(s)
 			if err != nil {
 				return nil, err
+			}
+			got[idx] = h
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("audit: stored hashes: %w", err)
+		}
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			h, ok := got[x]
+			if !ok {
+				return nil, fmt.Errorf("audit: stored hash %d is missing", x)
 			}
 			out[i] = h
 		}
