@@ -44,9 +44,13 @@ func (a *app) serveCommand(stdout, stderr io.Writer) *cobra.Command {
 attempt posted to /v1/attempts is decided by the compliance gate and recorded, allowed
 or denied, before the answer is sent.
 
-The data directory holds the database and the key file that seals personal data
-(unless FAIRDEBT_KEYS is set). An administrator token is taken from
-FAIRDEBT_ADMIN_TOKEN, or generated at first start and written to DATA/admin-token.
+The data directory holds the database, the key file that seals personal data
+(unless FAIRDEBT_KEYS is set), and the audit log's signing key, audit.key (unless
+FAIRDEBT_AUDIT_KEY is set) with its public verifier key, audit.pub. Every decision,
+outcome and change of consent, objection, opt-out or hold is a leaf of the audit
+log; a signed checkpoint follows every second while leaves arrive, and on shutdown.
+An administrator token is taken from FAIRDEBT_ADMIN_TOKEN, or generated at first
+start and written to DATA/admin-token.
 
 With --demo and no --data, the service runs on a fresh temporary directory seeded
 with a synthetic dataset, prints API tokens and URLs, and removes the directory on
@@ -64,7 +68,7 @@ exit.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.data, "data", "./fairdebt-data", "data directory (database, key file, admin token)")
+	f.StringVar(&o.data, "data", "./fairdebt-data", "data directory (database, key files, admin token)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, or a SQLite file path")
 	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
