@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -495,5 +496,42 @@ func TestFill(t *testing.T) {
 	}
 	if rep, err := f.log.Verify(ctx, f.vkey, nil); err != nil || rep.Leaves != 1240 {
 		t.Fatalf("verify after Fill: %+v %v", rep, err)
+	}
+}
+
+// A signing key given in a file or in the environment signs checkpoints that its
+// verifier key (derived, never stored beside it) accepts.
+func TestSignerFromFileAndEnv(t *testing.T) {
+	sk, vk, err := note.GenerateKey(nil, "fairdebt.example/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "signing.key")
+	if err := os.WriteFile(path, []byte(sk+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, vkey, err := SignerFromFile(path)
+	if err != nil || vkey != vk {
+		t.Fatalf("SignerFromFile: %v; verifier %q, want %q", err, vkey, vk)
+	}
+	t.Setenv(EnvSignerKey, sk)
+	dir := t.TempDir()
+	s2, vkey2, created, err := LoadSigner(dir, "ignored")
+	if err != nil || created || vkey2 != vk || s2.Name() != "fairdebt.example/audit" {
+		t.Fatalf("LoadSigner from the environment: %v %v %q", err, created, vkey2)
+	}
+	if _, err := os.Stat(filepath.Join(dir, SignerKeyFile)); !os.IsNotExist(err) {
+		t.Fatal("a key file was written although the key came from the environment")
+	}
+	c := Checkpoint{Origin: s.Name(), Size: 3, Root: tlog.RecordHash([]byte("x"))}
+	signed, err := note.Sign(&note.Note{Text: c.Text()}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := OpenCheckpoint(signed, vk); err != nil || got != c {
+		t.Fatalf("OpenCheckpoint: %+v %v", got, err)
+	}
+	if _, _, err := SignerFromFile(filepath.Join(t.TempDir(), "none")); err == nil {
+		t.Fatal("a missing key file was accepted")
 	}
 }

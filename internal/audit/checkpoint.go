@@ -119,6 +119,25 @@ func LoadSigner(dir, origin string) (s note.Signer, vkey string, created bool, e
 	return s, vkey, created, nil
 }
 
+// SignerFromFile returns the signer whose key (as note.GenerateKey writes it) is in
+// the file at path, and its verifier key.
+func SignerFromFile(path string) (note.Signer, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit: read signer key: %w", err)
+	}
+	skey := strings.TrimSpace(string(data))
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit: signer key in %s: %w", path, err)
+	}
+	vkey, err := verifierKey(skey)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, vkey, nil
+}
+
 // verifierKey derives the verifier key of an Ed25519 signer key
 // ("PRIVATE+KEY+name+hash+base64(alg||seed)").
 func verifierKey(skey string) (string, error) {

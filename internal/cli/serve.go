@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/fairdebt/fairdebt/internal/api"
 	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
@@ -32,6 +34,7 @@ const EnvAdminToken = "FAIRDEBT_ADMIN_TOKEN"
 
 type serveOptions struct {
 	data, addr, db, pack, logLevel string
+	auditKey                       string
 	demo                           bool
 }
 
@@ -73,6 +76,7 @@ exit.`,
 	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, or a SQLite file path")
 	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&o.auditKey, "audit-key", "", "file holding the audit log's signing key (default: FAIRDEBT_AUDIT_KEY, else DATA/audit.key, generated at first start)")
 	f.BoolVar(&o.demo, "demo", false, "seed a synthetic demo dataset and print its API tokens")
 	return cmd
 }
@@ -118,7 +122,15 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		return err
 	}
 	defer db.Close()
-	signer, vkey, created, err := audit.LoadSigner(o.data, AuditOrigin)
+	var signer note.Signer
+	var vkey string
+	created = false
+	if o.auditKey != "" {
+		signer, vkey, err = audit.SignerFromFile(o.auditKey)
+		err = inputErrorIf(err, "--audit-key")
+	} else {
+		signer, vkey, created, err = audit.LoadSigner(o.data, AuditOrigin)
+	}
 	if err != nil {
 		return err
 	}
@@ -180,6 +192,14 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		return err
 	}
 	return nil
+}
+
+// inputErrorIf marks err, if any, as a problem with flag.
+func inputErrorIf(err error, flag string) error {
+	if err == nil {
+		return nil
+	}
+	return inputError(fmt.Errorf("%s: %w", flag, err))
 }
 
 // AuditOrigin names this deployment's audit log in its checkpoints and its key.

@@ -99,3 +99,17 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("key file: %v %v", info, err)
 	}
 }
+
+func TestServeAuditKeyFlag(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(bad, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{bad, filepath.Join(dir, "missing.key")} {
+		code, _, errs := runMain(t, "serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0", "--audit-key", path)
+		if code != 2 || !strings.Contains(errs, "--audit-key") {
+			t.Errorf("--audit-key %s: exit %d, %q", path, code, errs)
+		}
+	}
+}
