@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -262,14 +263,27 @@ func TestVerifyFindsTampering(t *testing.T) {
 			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
 		}, 30},
 		{"insert a leaf", func(f *fixture) {
-			exec(f, "INSERT INTO audit_leaves (idx, ref, data, created_at) VALUES (?, 'x', ?, 0)", n, data(5))
+			// Leaves 25… move up one, rows and all, and a forged leaf takes 25.
+			for i := n - 1; i >= 25; i-- {
+				exec(f, "UPDATE audit_leaves SET idx = idx + 1 WHERE idx = ?", i)
+			}
+			exec(f, "INSERT INTO audit_leaves (idx, ref, data, hashes, created_at) VALUES (25, 'x', ?, ?, 0)",
+				data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte(data(5)))}))
+		}, 25},
+		{"append a leaf with made-up hashes", func(f *fixture) {
+			exec(f, "INSERT INTO audit_leaves (idx, ref, data, hashes, created_at) VALUES (?, 'x', ?, ?, 0)",
+				n, data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte("x"))}))
 		}, n},
 		{"edit a stored hash", func(f *fixture) {
-			exec(f, "UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(tlog.RecordHash([]byte("x"))), tlog.StoredHashIndex(1, 5))
+			// Leaf 11 completes subtrees of levels 1 and 2; change level 1.
+			hs := storedHashes(t, f, 11)
+			hs[1] = tlog.RecordHash([]byte("x"))
+			exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = 11", encodeHashes(hs))
 		}, 11},
 		{"delete a stored hash", func(f *fixture) {
-			exec(f, "DELETE FROM audit_hashes WHERE idx = ?", tlog.StoredHashIndex(0, 8))
-		}, 8},
+			hs := storedHashes(t, f, 7)
+			exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = 7", encodeHashes(hs[:len(hs)-1]))
+		}, 7},
 		{"rewrite a leaf with its hashes", func(f *fixture) {
 			// The operator recomputes every hash after editing leaf 3; only the
 			// signed checkpoint can tell.
@@ -282,10 +296,10 @@ func TestVerifyFindsTampering(t *testing.T) {
 					leaves = append(leaves, []byte(data(i)))
 				}
 			}
-			r := memTree(t, leaves)
-			for x := range tlog.StoredHashCount(n) {
-				h, _ := r.ReadHashes([]int64{x})
-				exec(f, "UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(h[0]), x)
+			var r Recomputer
+			for i, d := range leaves {
+				hs, _ := r.Add(d)
+				exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i)
 			}
 		}, 0},
 	}
@@ -380,14 +394,14 @@ func TestReceiptsAndConsistency(t *testing.T) {
 	}
 	leaves[7], _ = event(8).Canonical()
 	f.appendN(t, 25, 30)
-	mem := memTree(t, leaves)
 	err = f.db.Update(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.Exec("UPDATE audit_leaves SET data = ? WHERE idx = 7", string(leaves[7])); err != nil {
 			return err
 		}
-		for x := range tlog.StoredHashCount(30) {
-			h, _ := mem.ReadHashes([]int64{x})
-			if _, err := tx.Exec("UPDATE audit_hashes SET hash = ? WHERE idx = ?", encodeHash(h[0]), x); err != nil {
+		var r Recomputer
+		for i, d := range leaves {
+			hs, _ := r.Add(d)
+			if _, err := tx.Exec("UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i); err != nil {
 				return err
 			}
 		}
@@ -534,4 +548,87 @@ func TestSignerFromFileAndEnv(t *testing.T) {
 	if _, _, err := SignerFromFile(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Fatal("a missing key file was accepted")
 	}
+}
+
+// Appends from many writers share batches; some writes fail after appending (their
+// savepoint is rolled back), some take their whole batch down. The cached frontier
+// must never outlive a rollback: the log holds exactly the acknowledged leaves, in
+// a tree that verifies.
+func TestAppendCacheSurvivesRollbacks(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	boom := errors.New("boom")
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				k := int64(g*1000 + i)
+				ref := fmt.Sprintf("attempt/A-%06d", k)
+				var err error
+				switch i % 7 {
+				case 3: // fails after appending: the savepoint is rolled back
+					err = f.db.Update(ctx, func(tx *sql.Tx) error {
+						if _, err := f.log.Append(ctx, tx, ref, event(k)); err != nil {
+							return err
+						}
+						return boom
+					})
+				case 5: // a savepoint-free write that fails part-way: the batch goes
+					err = f.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+						if _, err := f.log.Append(ctx, tx, ref, event(k)); err != nil {
+							return store.AbortBatch(err)
+						}
+						return store.AbortBatch(boom)
+					})
+				default:
+					err = f.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+						_, err := f.log.Append(ctx, tx, ref, event(k))
+						return err
+					})
+				}
+				if err == nil {
+					mu.Lock()
+					acked[ref] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := f.log.Size(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(len(acked)) {
+		t.Fatalf("%d leaves for %d acknowledged appends", n, len(acked))
+	}
+	for ref := range acked {
+		if idx, err := f.log.Find(ctx, ref); err != nil || len(idx) != 1 {
+			t.Fatalf("%s: leaves %v, %v", ref, idx, err)
+		}
+	}
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.log.Verify(ctx, f.vkey, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedHashes reads the hashes stored with leaf i.
+func storedHashes(t *testing.T, f *fixture, i int) []tlog.Hash {
+	t.Helper()
+	var s string
+	if err := f.db.R.QueryRow("SELECT hashes FROM audit_leaves WHERE idx = ?", i).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := decodeHashes(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
 }

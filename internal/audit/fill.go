@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-
-	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Fill appends events next(i) until the log holds n leaves, many per transaction,
@@ -43,16 +41,12 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 	for size < n {
 		end := min(n, size+perTx)
 		err := l.db.Update(ctx, func(tx *sql.Tx) error {
+			l.treeLoaded = false // Append's cache no longer knows the tree
 			leaf, err := tx.PrepareContext(ctx, qInsertLeaf)
 			if err != nil {
 				return err
 			}
 			defer leaf.Close()
-			hash, err := tx.PrepareContext(ctx, qInsertHash)
-			if err != nil {
-				return err
-			}
-			defer hash.Close()
 			for i := size; i < end; i++ {
 				e := next(i)
 				data, err := e.Canonical()
@@ -63,14 +57,8 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 				if err != nil {
 					return err
 				}
-				if _, err := leaf.ExecContext(ctx, i, fmt.Sprintf("fill/%d", i), string(data), e.At.UnixMilli()); err != nil {
+				if _, err := leaf.ExecContext(ctx, i, fmt.Sprintf("fill/%d", i), string(data), encodeHashes(hs), e.At.UnixMilli()); err != nil {
 					return err
-				}
-				at := tlog.StoredHashIndex(0, i)
-				for j, h := range hs {
-					if _, err := hash.ExecContext(ctx, at+int64(j), encodeHash(h)); err != nil {
-						return err
-					}
 				}
 			}
 			return nil

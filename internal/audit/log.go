@@ -12,30 +12,38 @@ import (
 	"github.com/fairdebt/fairdebt/internal/store"
 )
 
-// Log is the audit log in a fairdebt database: leaves in audit_leaves, the tree's
-// stored hashes (tlog's layout: every complete subtree's hash, at
-// tlog.StoredHashIndex) in audit_hashes, signed checkpoints in audit_checkpoints.
+// Log is the audit log in a fairdebt database: leaves in audit_leaves, each with
+// the tree's stored hashes that appending it completed (tlog's layout: every
+// complete subtree's hash, at tlog.StoredHashIndex), and signed checkpoints in
+// audit_checkpoints. One row per event keeps the append to one INSERT.
 //
 // Leaves are appended inside the write transaction of the event they record, so
 // that the database never holds an event without its leaf or a leaf without its
-// event. Append keeps no state in memory: the next index and every hash it needs
-// are read in that transaction, so a write that is rolled back, alone or with its
-// whole batch, takes its leaf and hashes with it.
+// event. A write that is rolled back, alone or with its whole batch, takes its leaf
+// and hashes with it.
+//
+// Append keeps the tree's frontier (the next index and the hashes of the complete
+// subtrees not yet combined) in memory, so that it reads nothing: the cache is used
+// only while the store's Epoch shows that no write has been rolled back since it
+// was filled, and is otherwise read afresh in the transaction.
 type Log struct {
 	db *store.DB
+
+	// Touched only by write functions, on the store's writer goroutine.
+	tree       Recomputer
+	treeEpoch  uint64
+	treeLoaded bool
 }
 
 // SQL the log runs; prepared on the writer connection by New.
 const (
 	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
-	qInsertLeaf = "INSERT INTO audit_leaves (idx, ref, data, created_at) VALUES (?, ?, ?, ?)"
-	qInsertHash = "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)"
-	qHash       = "SELECT hash FROM audit_hashes WHERE idx = ?"
+	qInsertLeaf = "INSERT INTO audit_leaves (idx, ref, data, hashes, created_at) VALUES (?, ?, ?, ?, ?)"
 )
 
 // New returns the log of db.
 func New(ctx context.Context, db *store.DB) (*Log, error) {
-	if err := db.Prepare(ctx, qNextIndex, qInsertLeaf, qInsertHash, qHash); err != nil {
+	if err := db.Prepare(ctx, qNextIndex, qInsertLeaf); err != nil {
 		return nil, err
 	}
 	return &Log{db: db}, nil
@@ -51,24 +59,50 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, ref string, e Event) (int6
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	if err := l.db.QueryRow(ctx, tx, qNextIndex).Scan(&n); err != nil {
-		return 0, fmt.Errorf("audit: next index: %w", err)
+	if !l.treeLoaded || l.treeEpoch != l.db.Epoch() {
+		if err := l.loadTree(ctx, tx); err != nil {
+			return 0, err
+		}
 	}
-	hashes, err := tlog.StoredHashes(n, data, l.txReader(ctx, tx))
+	// From here any failure leaves the cache ahead of the database: drop it. (The
+	// write function fails too, which changes the store's epoch anyway.)
+	l.treeLoaded = false
+	n := l.tree.Size()
+	hashes, err := l.tree.Add(data)
 	if err != nil {
 		return 0, fmt.Errorf("audit: hashes of leaf %d: %w", n, err)
 	}
-	if _, err := l.db.Exec(ctx, tx, qInsertLeaf, n, ref, string(data), e.At.UnixMilli()); err != nil {
+	if _, err := l.db.Exec(ctx, tx, qInsertLeaf, n, ref, string(data), encodeHashes(hashes), e.At.UnixMilli()); err != nil {
 		return 0, fmt.Errorf("audit: leaf %d: %w", n, err)
 	}
-	at := tlog.StoredHashIndex(0, n)
-	for i, h := range hashes {
-		if _, err := l.db.Exec(ctx, tx, qInsertHash, at+int64(i), encodeHash(h)); err != nil {
-			return 0, fmt.Errorf("audit: hash %d of leaf %d: %w", at+int64(i), n, err)
+	l.treeLoaded = true
+	return n, nil
+}
+
+// loadTree reads the tree's frontier in tx: the next index, and the hash of each
+// complete subtree not yet combined into a larger one (one per set bit of the
+// size).
+func (l *Log) loadTree(ctx context.Context, tx *sql.Tx) error {
+	var n int64
+	if err := l.db.QueryRow(ctx, tx, qNextIndex).Scan(&n); err != nil {
+		return fmt.Errorf("audit: next index: %w", err)
+	}
+	var indexes []int64
+	for level := 0; n>>level > 0; level++ {
+		if n>>level&1 == 1 {
+			indexes = append(indexes, tlog.StoredHashIndex(level, n>>level-1))
 		}
 	}
-	return n, nil
+	hashes, err := readStored(ctx, tx, indexes)
+	if err != nil {
+		return err
+	}
+	l.tree = Recomputer{n: n, frontier: make(map[int64]tlog.Hash, len(indexes))}
+	for i, x := range indexes {
+		l.tree.frontier[x] = hashes[i]
+	}
+	l.treeEpoch, l.treeLoaded = l.db.Epoch(), true
+	return nil
 }
 
 func encodeHash(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
@@ -83,72 +117,90 @@ func decodeHash(s string) (tlog.Hash, error) {
 	return h, nil
 }
 
-// txReader reads stored hashes in the writer's transaction.
-func (l *Log) txReader(ctx context.Context, tx *sql.Tx) tlog.HashReader {
-	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, idx := range indexes {
-			var s string
-			if err := l.db.QueryRow(ctx, tx, qHash, idx).Scan(&s); err != nil {
-				return nil, fmt.Errorf("audit: stored hash %d: %w", idx, err)
-			}
-			h, err := decodeHash(s)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
+// encodeHashes is the hashes column: the hashes concatenated, base64.
+func encodeHashes(hs []tlog.Hash) string {
+	b := make([]byte, 0, len(hs)*tlog.HashSize)
+	for _, h := range hs {
+		b = append(b, h[:]...)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
-// reader reads committed stored hashes, all of one request in one query.
+// decodeHashes reads a hashes column.
+func decodeHashes(s string) ([]tlog.Hash, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) == 0 || len(b)%tlog.HashSize != 0 {
+		return nil, fmt.Errorf("audit: malformed stored hashes %.20q", s)
+	}
+	out := make([]tlog.Hash, len(b)/tlog.HashSize)
+	for i := range out {
+		copy(out[i][:], b[i*tlog.HashSize:])
+	}
+	return out, nil
+}
+
+// storedAt returns where stored hash x is kept: the leaf whose append completed
+// its subtree, and its position in that leaf's hashes.
+func storedAt(x int64) (leaf int64, pos int) {
+	level, k := tlog.SplitStoredHashIndex(x)
+	return (k+1)<<level - 1, level
+}
+
+// readStored reads stored hashes, all in one query, from q (the reader pool or
+// the writer's transaction).
+func readStored(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	query := make([]byte, 0, 64+len(indexes)*2)
+	query = append(query, "SELECT idx, hashes FROM audit_leaves WHERE idx IN ("...)
+	args := make([]any, 0, len(indexes))
+	for i, x := range indexes {
+		leaf, _ := storedAt(x)
+		if i > 0 {
+			query = append(query, ',')
+		}
+		query = append(query, '?')
+		args = append(args, leaf)
+	}
+	query = append(query, ')')
+	rows, err := q.QueryContext(ctx, string(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: stored hashes: %w", err)
+	}
+	defer rows.Close()
+	got := make(map[int64][]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var idx int64
+		var s string
+		if err := rows.Scan(&idx, &s); err != nil {
+			return nil, fmt.Errorf("audit: stored hashes: %w", err)
+		}
+		if got[idx], err = decodeHashes(s); err != nil {
+			return nil, fmt.Errorf("audit: leaf %d: %w", idx, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: stored hashes: %w", err)
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		leaf, pos := storedAt(x)
+		hs := got[leaf]
+		if pos >= len(hs) {
+			return nil, fmt.Errorf("audit: stored hash %d (leaf %d, level %d) is missing", x, leaf, pos)
+		}
+		out[i] = hs[pos]
+	}
+	return out, nil
+}
+
+// reader reads committed stored hashes.
 func (l *Log) reader(ctx context.Context) tlog.HashReader {
 	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		if len(indexes) == 0 {
-			return nil, nil
-		}
-		q := make([]byte, 0, 64+len(indexes)*4)
-		q = append(q, "SELECT idx, hash FROM audit_hashes WHERE idx IN ("...)
-		args := make([]any, len(indexes))
-		for i, x := range indexes {
-			if i > 0 {
-				q = append(q, ',')
-			}
-			q = append(q, '?')
-			args[i] = x
-		}
-		q = append(q, ')')
-		rows, err := l.db.R.QueryContext(ctx, string(q), args...)
-		if err != nil {
-			return nil, fmt.Errorf("audit: stored hashes: %w", err)
-		}
-		defer rows.Close()
-		got := make(map[int64]tlog.Hash, len(indexes))
-		for rows.Next() {
-			var idx int64
-			var s string
-			if err := rows.Scan(&idx, &s); err != nil {
-				return nil, fmt.Errorf("audit: stored hashes: %w", err)
-			}
-			h, err := decodeHash(s)
-			if err != nil {
-				return nil, err
-			}
-			got[idx] = h
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("audit: stored hashes: %w", err)
-		}
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			h, ok := got[x]
-			if !ok {
-				return nil, fmt.Errorf("audit: stored hash %d is missing", x)
-			}
-			out[i] = h
-		}
-		return out, nil
+		return readStored(ctx, l.db.R, indexes)
 	})
 }
 

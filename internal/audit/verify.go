@@ -81,30 +81,13 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	if err != nil {
 		return rep, err
 	}
-	leaves, err := l.db.R.QueryContext(ctx, "SELECT idx, data FROM audit_leaves ORDER BY idx")
+	leaves, err := l.db.R.QueryContext(ctx, "SELECT idx, data, hashes FROM audit_leaves ORDER BY idx")
 	if err != nil {
 		return rep, fmt.Errorf("audit: leaves: %w", err)
 	}
 	defer leaves.Close()
-	hashes, err := l.db.R.QueryContext(ctx, "SELECT idx, hash FROM audit_hashes ORDER BY idx")
-	if err != nil {
-		return rep, fmt.Errorf("audit: hashes: %w", err)
-	}
-	defer hashes.Close()
 
 	var tree Recomputer
-	nextHash := func() (int64, tlog.Hash, bool, error) {
-		if !hashes.Next() {
-			return 0, tlog.Hash{}, false, hashes.Err()
-		}
-		var idx int64
-		var s string
-		if err := hashes.Scan(&idx, &s); err != nil {
-			return 0, tlog.Hash{}, false, err
-		}
-		h, err := decodeHash(s)
-		return idx, h, true, err
-	}
 	ci := 0
 	lastGood := int64(0) // the size of the last checkpoint that matched
 	checkCheckpoints := func(size int64) error {
@@ -131,8 +114,8 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	var n int64
 	for ; leaves.Next(); n++ {
 		var idx int64
-		var data string
-		if err := leaves.Scan(&idx, &data); err != nil {
+		var data, stored string
+		if err := leaves.Scan(&idx, &data, &stored); err != nil {
 			return rep, fmt.Errorf("audit: leaves: %w", err)
 		}
 		if idx != n {
@@ -142,23 +125,24 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 		if err != nil {
 			return rep, err
 		}
-		at := tlog.StoredHashIndex(0, n)
+		got, err := decodeHashes(stored)
+		if err != nil {
+			return rep, &TamperError{Index: n, Msg: err.Error()}
+		}
 		for i, w := range want {
-			idx, got, ok, err := nextHash()
 			switch {
-			case err != nil:
-				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d is unreadable: %v", at+int64(i), err)}
-			case !ok || idx > at+int64(i):
-				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d is missing", at+int64(i))}
-			case idx < at+int64(i):
-				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d belongs to no leaf", idx)}
-			case got != w:
+			case i >= len(got):
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("the stored hash of level %d is missing", i)}
+			case got[i] != w:
 				if i == 0 {
 					return rep, &TamperError{Index: n, Msg: "the leaf's data does not match its stored hash (the leaf or the hash was changed)"}
 				}
-				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d does not match the tree recomputed from the leaves", idx)}
+				return rep, &TamperError{Index: n, Msg: fmt.Sprintf("the stored hash of level %d does not match the tree recomputed from the leaves", i)}
 			}
 			rep.Hashes++
+		}
+		if len(got) > len(want) {
+			return rep, &TamperError{Index: n, Msg: fmt.Sprintf("%d stored hashes belong to no subtree", len(got)-len(want))}
 		}
 		rep.Leaves++
 		if err := checkCheckpoints(n + 1); err != nil {
@@ -173,9 +157,6 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	}
 	if err := leaves.Err(); err != nil {
 		return rep, fmt.Errorf("audit: leaves: %w", err)
-	}
-	if idx, _, ok, err := nextHash(); err != nil || ok {
-		return rep, &TamperError{Index: n, Msg: fmt.Sprintf("stored hash %d belongs to no leaf (err %v)", idx, err)}
 	}
 	if ci < len(sizes) {
 		return rep, &TamperError{Index: n, Msg: fmt.Sprintf("a signed checkpoint claims %d leaves; the log holds %d (leaves were deleted)", sizes[ci], n)}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -44,6 +45,8 @@ type DB struct {
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	onAbort []func()
+	// epoch changes whenever work a write function did may have been rolled back.
+	epoch atomic.Uint64
 
 	stmtMu sync.RWMutex
 	stmts  map[string]*sql.Stmt // prepared on the writer connection
@@ -164,6 +167,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// Epoch returns a number that changes whenever the work of a write function may
+// have been rolled back: the function failed (its savepoint was rolled back, or its
+// failed statement), or its whole batch was. Between two write functions on the
+// writer goroutine, a cache of what earlier writes wrote is still true of the
+// database if Epoch has not changed since it was filled.
+func (db *DB) Epoch() uint64 { return db.epoch.Load() }
+
 // OnAbort registers f to run, on the writer goroutine, whenever a batch fails to
 // commit: whatever the batch's functions did to in-memory state must be forgotten.
 // Register before the first Update.
@@ -254,6 +264,9 @@ func (db *DB) commit(batch []*update) {
 		} else {
 			u.err = db.run(tx, u.fn)
 		}
+		if u.err != nil {
+			db.epoch.Add(1)
+		}
 		if errors.Is(u.err, errAbortBatch) {
 			_ = tx.Rollback()
 			db.abort(batch, errors.New("store: rolled back: another write in the same transaction failed part-way"))
@@ -275,6 +288,7 @@ func (db *DB) commit(batch []*update) {
 // abort fails every write of a batch that did not commit and tells the OnAbort
 // hooks to forget what those writes did to memory.
 func (db *DB) abort(batch []*update, err error) {
+	db.epoch.Add(1)
 	for _, u := range batch {
 		if u.err == nil {
 			u.err = err
