@@ -1,10 +1,13 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -631,4 +634,50 @@ func storedHashes(t *testing.T, f *fixture, i int) []tlog.Hash {
 		t.Fatal(err)
 	}
 	return hs
+}
+
+// The hand-written canonical form is byte for byte what encoding/json writes for
+// the leaf, over strings with every kind of character that needs escaping.
+func TestCanonicalMatchesEncodingJSON(t *testing.T) {
+	pieces := []string{"", "a", "Z9", "\"", "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f", "<>&", "\u2028", "\u2029",
+		"逾期", "é", "\U0001F600", "'", "/", "\u00a0", "\ufeff", "\u200b"}
+	rng := rand.New(rand.NewPCG(7, 8))
+	str := func() string {
+		var b strings.Builder
+		for range rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	for i := range 2000 {
+		e := Event{Type: eventTypes[i%len(eventTypes)], At: t0.Add(time.Duration(rng.Int64N(1e15))), Actor: "x" + str(),
+			Subject: map[string]string{}, Digests: map[string]string{}, Facts: map[string]any{}}
+		for k := range rng.IntN(4) {
+			e.Subject[fmt.Sprintf("s%d", k)] = str()
+			e.Digests[fmt.Sprintf("d_%d", k)] = str()
+		}
+		e.Facts["b"], e.Facts["i"], e.Facts["j"] = rng.IntN(2) == 0, rng.IntN(1000)-500, rng.Int64()
+		e.Facts["s"], e.Facts["l"] = str(), []string{str(), str()}
+		if i%5 == 0 {
+			e.Facts["n"] = []string(nil)
+			e.Subject = nil
+		}
+		got, err := e.Canonical()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := leaf{Type: e.Type, Time: e.At.UTC().Format(timeLayout), Actor: e.Actor, Subject: e.Subject, Digests: e.Digests, Facts: e.Facts}
+		if l.Subject == nil {
+			l.Subject = map[string]string{}
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(l); err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.TrimSuffix(b.String(), "\n"); string(got) != want {
+			t.Fatalf("canonical form differs from encoding/json:\n got %s\nwant %s", got, want)
+		}
+	}
 }

@@ -15,8 +15,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,33 +72,142 @@ type leaf struct {
 // timeLayout is the leaf's time format: RFC 3339, UTC, milliseconds.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+// validKey reports whether k is a leaf key: a lower-case letter, then up to 39
+// lower-case letters, digits and underscores.
+func validKey(k string) bool {
+	if len(k) == 0 || len(k) > 40 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		if c := k[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // Canonical returns the leaf data of e: its canonical JSON. Two equal events give
 // the same bytes. It fails for an event that is not well formed.
+//
+// The bytes are exactly what encoding/json writes for the leaf struct without
+// HTML escaping (a test holds the two together), written by hand because this
+// runs for every decision.
 func (e Event) Canonical() ([]byte, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
-	l := leaf{Type: e.Type, Time: e.At.UTC().Format(timeLayout), Actor: e.Actor,
-		Subject: nonNil(e.Subject), Digests: nonNil(e.Digests), Facts: e.Facts}
-	if l.Facts == nil {
-		l.Facts = map[string]any{}
+	b := make([]byte, 0, 512)
+	b = append(b, `{"type":`...)
+	b = appendJSONString(b, e.Type)
+	b = append(b, `,"time":"`...)
+	b = e.At.UTC().AppendFormat(b, timeLayout)
+	b = append(b, `","actor":`...)
+	b = appendJSONString(b, e.Actor)
+	b = append(b, `,"subject":`...)
+	b = appendStringMap(b, e.Subject)
+	b = append(b, `,"digests":`...)
+	b = appendStringMap(b, e.Digests)
+	b = append(b, `,"facts":{`...)
+	for i, k := range sortedKeys(e.Facts) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		switch v := e.Facts[k].(type) {
+		case string:
+			b = appendJSONString(b, v)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case []string:
+			if v == nil {
+				b = append(b, "null"...)
+				break
+			}
+			b = append(b, '[')
+			for j, x := range v {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, x)
+			}
+			b = append(b, ']')
+		}
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(l); err != nil {
-		return nil, fmt.Errorf("audit: encode %s event: %w", e.Type, err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return append(b, "}}"...), nil
 }
 
-func nonNil(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return m
+	sort.Strings(keys)
+	return keys
+}
+
+func appendStringMap(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json writes it without HTML escaping:
+// quotes, backslashes and control characters escaped, U+2028 and U+2029 as
+// escapes, everything else as it is (s is valid UTF-8: validate checked).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			start = i + size
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func (e Event) validate() error {
@@ -115,13 +224,13 @@ func (e Event) validate() error {
 	}
 	checkKeys := func(what string, keys []string) {
 		for _, k := range keys {
-			if !keyPattern.MatchString(k) {
+			if !validKey(k) {
 				bad("%s key %q: want lower-case letters, digits and _", what, k)
 			}
 		}
 	}
-	checkKeys("subject", keysOf(e.Subject))
-	checkKeys("digest", keysOf(e.Digests))
+	checkKeys("subject", sortedKeys(e.Subject))
+	checkKeys("digest", sortedKeys(e.Digests))
 	facts := make([]string, 0, len(e.Facts))
 	for k, v := range e.Facts {
 		facts = append(facts, k)
@@ -153,15 +262,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func keysOf(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func valuesOf(m map[string]string) []string {
