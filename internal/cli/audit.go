@@ -53,6 +53,15 @@ func verifierKey(s string) (string, error) {
 	return strings.TrimSpace(string(data)), nil
 }
 
+// requiredVerifierKey reads the --key of the offline commands, which have no data
+// directory to find it in.
+func requiredVerifierKey(key string) (string, error) {
+	if key == "" {
+		return "", inputError(errors.New("--key is required: the log's verifier key, or a file holding it"))
+	}
+	return verifierKey(key)
+}
+
 // openAuditLog opens the database of a data directory for the audit commands.
 func openAuditLog(ctx context.Context, dataDir, dbPath string) (*audit.Log, func(), error) {
 	if dbPath == "" {
@@ -147,10 +156,7 @@ the checkpoint signs. It prints what each receipt records. "-" reads stdin.`,
 		Example: `  fairdebt audit verify-receipt receipt.json --key audit.pub`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return inputError(errors.New("--key is required: the log's verifier key, or a file holding it"))
-			}
-			vkey, err := verifierKey(key)
+			vkey, err := requiredVerifierKey(key)
 			if err != nil {
 				return err
 			}
@@ -274,10 +280,7 @@ needs no database and no network.`,
 		Example: `  fairdebt audit verify-export audit-2026-11.jsonl --key audit.pub`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return inputError(errors.New("--key is required: the log's verifier key, or a file holding it"))
-			}
-			vkey, err := verifierKey(key)
+			vkey, err := requiredVerifierKey(key)
 			if err != nil {
 				return err
 			}

@@ -138,16 +138,8 @@ func TestDecisionsAndOutcomesAreAudited(t *testing.T) {
 	if denied == 0 {
 		t.Fatal("no decision was denied: the test does not cover denials")
 	}
-	dir := t.TempDir()
-	signer, vkey, _, err := audit.LoadSigner(dir, "fairdebt.test/collection")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.audit.Checkpoint(ctx, signer); err != nil {
-		t.Fatal(err)
-	}
-	if rep, err := s.audit.Verify(ctx, vkey, nil); err != nil || rep.Leaves != end {
-		t.Fatalf("verify: %+v, %v", rep, err)
+	if n := verifyAuditLog(t, s); n != end {
+		t.Fatalf("verify checked %d leaves, want %d", n, end)
 	}
 }
 
@@ -206,15 +198,24 @@ func TestStateChangesAreAudited(t *testing.T) {
 			t.Errorf("%s: leaves %q, want %q", ref, got, events)
 		}
 	}
-	dir := t.TempDir()
-	signer, vkey, _, err := audit.LoadSigner(dir, "fairdebt.test/collection")
+	verifyAuditLog(t, s)
+}
+
+// verifyAuditLog signs a checkpoint of s's audit log and verifies the whole log
+// against it, returning the number of leaves checked.
+func verifyAuditLog(t *testing.T, s *Service) int64 {
+	t.Helper()
+	ctx := context.Background()
+	signer, vkey, _, err := audit.LoadSigner(t.TempDir(), "fairdebt.test/collection")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.audit.Checkpoint(ctx, signer); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.audit.Verify(ctx, vkey, nil); err != nil {
+	rep, err := s.audit.Verify(ctx, vkey, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return rep.Leaves
 }
