@@ -15,7 +15,7 @@ func BenchmarkScanParts(b *testing.B) {
 	})
 	b.Run("fast-hits", func(b *testing.B) {
 		for b.Loop() {
-			s.fastHits(benchMessage, &sc)
+			s.fastHits(benchMessage, &sc, AllCategories)
 		}
 	})
 	b.Run("rules", func(b *testing.B) {

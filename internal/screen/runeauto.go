@@ -26,6 +26,8 @@ type fastMatcher struct {
 	// rule's group, of each term that ends in state s: uses[useStart[o]:useStart[o+1]].
 	uses     []outUse
 	useStart []int32
+	// outCats[o] is the set of the categories of the rules of output list o.
+	outCats []Set
 	// unless lists the same way the uses as unless or unless_after terms, for list
 	// unlessOut[s]. They matter only once some rule has a hit in every group, so the
 	// scan does not stop for them: it records the state of every normalised rune,
@@ -230,6 +232,7 @@ func newFastMatcher(texts []string, terms []termInfo, rules []rule) (*fastMatche
 		m.da[i] = daState{check: uint16(check[i]), base: uint16(base[i])}
 	}
 	m.useStart = []int32{0, 0} // output list 0 is empty
+	m.outCats = []Set{0}
 	m.unlessStart = []int32{0, 0}
 	m.unlessOut = make([]uint16, len(check))
 	for s := 1; s < len(nodes); s++ {
@@ -249,6 +252,11 @@ func newFastMatcher(texts []string, terms []termInfo, rules []rule) (*fastMatche
 		if len(m.uses) > n {
 			m.da[slot[s]].out = uint16(len(m.useStart) - 1)
 			m.useStart = append(m.useStart, int32(len(m.uses)))
+			var cats Set
+			for _, u := range m.uses[n:] {
+				cats = cats.With(u.cat)
+			}
+			m.outCats = append(m.outCats, cats)
 		}
 		if len(m.unless) > nu {
 			m.unlessOut[slot[s]] = uint16(len(m.unlessStart) - 1)
@@ -270,11 +278,12 @@ func (m *fastMatcher) lookupSupp(r rune) uint16 {
 	return tabEntry(m.syms[f], f, class)
 }
 
-// fastHits puts in sc.hits the hits of text's terms as members of a rule's group
-// (not its unless terms: see unlessHits), counts its Han and Latin letters, and
-// reports true; or reports false, having changed only scratch space, when text has
-// a run of single letters that Normalize would join.
-func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) {
+// fastHits puts in sc.hits the hits of text's terms as members of the groups of
+// rules of the categories in want (not their unless terms: see unlessHits), counts
+// its Han and Latin letters, and reports true; or reports false, having changed
+// only scratch space, when text has a run of single letters that Normalize would
+// join.
+func (s *Screener) fastHits(text string, sc *scratch, want Set) (han, latin int, ok bool) {
 	m := s.lx.fast
 	syms, ends, han, latin, ok := m.scan(text, sc.syms, sc.ends)
 	sc.syms, sc.ends = syms, ends
@@ -284,7 +293,10 @@ func (s *Screener) fastHits(text string, sc *scratch) (han, latin int, ok bool) 
 	hits := sc.hits[:0]
 	for _, j := range ends {
 		o := m.da[syms[j].st].out
-		hits = found(hits, m.uses[m.useStart[o]:m.useStart[o+1]], int(j), syms)
+		if m.outCats[o]&want == 0 {
+			continue
+		}
+		hits = found(hits, m.uses[m.useStart[o]:m.useStart[o+1]], int(j), syms, want)
 	}
 	sc.hits, sc.fast = hits, true
 	return han, latin, true
@@ -301,7 +313,7 @@ func (s *Screener) unlessHits(hits []ruleHit, syms []symAt, want func(rule int32
 		}
 		for _, u := range m.unless[m.unlessStart[o]:m.unlessStart[o+1]] {
 			if want(u.rule) {
-				hits = found(hits, []outUse{u}, j, syms)
+				hits = found(hits, []outUse{u}, j, syms, AllCategories)
 			}
 		}
 	}
@@ -483,12 +495,15 @@ func (m *fastMatcher) hanScan(text string, i int, ri int32, out []symAt, n int, 
 	return i, ri, n, sepAt, state, ne
 }
 
-// found appends the hits of uses, of terms that end at normalised rune j, that lie
-// on word boundaries.
-func found(hits []ruleHit, uses []outUse, j int, syms []symAt) []ruleHit {
+// found appends the hits of uses of categories in want, of terms that end at
+// normalised rune j, that lie on word boundaries.
+func found(hits []ruleHit, uses []outUse, j int, syms []symAt, want Set) []ruleHit {
 	end := syms[j].orig + 1
 	nextWord := j+1 < len(syms) && syms[j+1].e&wordFlag != 0
 	for _, u := range uses {
+		if !want.Has(u.cat) {
+			continue
+		}
 		first := j + 1 - int(u.runes)
 		if u.words && first > 0 && syms[first-1].e&wordFlag != 0 || !u.prefix && nextWord {
 			continue

@@ -15,8 +15,8 @@ import (
 func checkFastMatchesReference(t *testing.T, s *Screener, text string) {
 	t.Helper()
 	var fast, ref scratch
-	fh, fl, ok := s.fastHits(text, &fast)
-	rh, rl := s.hits(text, &ref, true)
+	fh, fl, ok := s.fastHits(text, &fast, AllCategories)
+	rh, rl := s.hits(text, &ref, true, AllCategories)
 	if ok == ref.n.joined {
 		t.Fatalf("%q (normalised %q): the fast path must give up exactly when Normalize joins spaced letters (gave up: %v)",
 			text, ref.n.Text, !ok)

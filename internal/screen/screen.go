@@ -222,7 +222,7 @@ func (s *Screener) Categories(text string) Set {
 // for the categories that matter to the person a message is for.
 func (s *Screener) CategoriesIn(text string, want Set) Set {
 	sc := scratchPool.Get().(*scratch)
-	s.hits(text, sc, false)
+	s.hits(text, sc, false, want)
 	set := s.apply(sc, nil, want)
 	scratchPool.Put(sc)
 	return set
@@ -238,7 +238,7 @@ func (s *Screener) Screen(text string) Result {
 
 func (s *Screener) screen(text string, sc *scratch, reference bool) Result {
 	r := Result{Spans: []Span{}}
-	han, latin := s.hits(text, sc, reference)
+	han, latin := s.hits(text, sc, reference, AllCategories)
 	r.Categories = s.apply(sc, &r.Spans, AllCategories)
 	switch {
 	case han == 0 && latin == 0:
@@ -251,15 +251,16 @@ func (s *Screener) screen(text string, sc *scratch, reference bool) Result {
 }
 
 // hits fills sc.hits with every rule hit in text, in rune offsets of text, and
-// counts its Han and Latin letters. It takes the one-pass matcher unless reference
+// counts its Han and Latin letters. The one-pass matcher keeps only the hits of
+// rules of the categories in want; apply ignores the others in any case. It takes the one-pass matcher unless reference
 // is set or the text has spaced letters to join; the reference path normalises the
 // text (Normalize) and scans it with the byte automaton. Both give the same hits in
 // the same order, except that the one-pass matcher leaves the unless terms to
 // apply, which asks for them only when a rule that has some fires.
-func (s *Screener) hits(text string, sc *scratch, reference bool) (han, latin int) {
+func (s *Screener) hits(text string, sc *scratch, reference bool, want Set) (han, latin int) {
 	if !reference {
 		var ok bool
-		if han, latin, ok = s.fastHits(text, sc); ok {
+		if han, latin, ok = s.fastHits(text, sc, want); ok {
 			return han, latin
 		}
 	}
