@@ -120,13 +120,15 @@ func TestCanonical(t *testing.T) {
 		t.Fatalf("ParseLeaf: %+v, %v", back, err)
 	}
 	for name, bad := range map[string]Event{
-		"type":    {Type: "gossip", At: t0, Actor: "x"},
-		"time":    {Type: TypeOutcome, Actor: "x"},
-		"actor":   {Type: TypeOutcome, At: t0},
-		"key":     {Type: TypeOutcome, At: t0, Actor: "x", Subject: map[string]string{"Phone Number": "1"}},
-		"float":   {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"amount": 1.5}},
-		"utf8":    {Type: TypeOutcome, At: t0, Actor: "x\xff"},
-		"nesting": {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"m": map[string]any{}}},
+		"type":         {Type: "gossip", At: t0, Actor: "x"},
+		"time":         {Type: TypeOutcome, Actor: "x"},
+		"actor":        {Type: TypeOutcome, At: t0},
+		"key":          {Type: TypeOutcome, At: t0, Actor: "x", Subject: map[string]string{"Phone Number": "1"}},
+		"float":        {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"amount": 1.5}},
+		"utf8":         {Type: TypeOutcome, At: t0, Actor: "x\xff"},
+		"utf8 fact":    {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"result": "a\xffb"}},
+		"utf8 subject": {Type: TypeOutcome, At: t0, Actor: "x", Subject: map[string]string{"case": "\xc3"}},
+		"nesting":      {Type: TypeOutcome, At: t0, Actor: "x", Facts: map[string]any{"m": map[string]any{}}},
 	} {
 		if _, err := bad.Canonical(); err == nil {
 			t.Errorf("%s: an ill-formed event was accepted", name)

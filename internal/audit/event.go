@@ -222,20 +222,33 @@ func (e Event) validate() error {
 	if e.Actor == "" {
 		bad("%s event without an actor", e.Type)
 	}
-	checkKeys := func(what string, keys []string) {
-		for _, k := range keys {
+	if !utf8.ValidString(e.Actor) {
+		bad("%s event: the actor is not valid UTF-8", e.Type)
+	}
+	// Maps are walked directly, with nothing allocated unless something is wrong:
+	// this runs for every decision, on the writer goroutine.
+	checkMap := func(what string, m map[string]string) {
+		for k, v := range m {
 			if !validKey(k) {
 				bad("%s key %q: want lower-case letters, digits and _", what, k)
 			}
+			if !utf8.ValidString(v) {
+				bad("%s %q is not valid UTF-8", what, k)
+			}
 		}
 	}
-	checkKeys("subject", sortedKeys(e.Subject))
-	checkKeys("digest", sortedKeys(e.Digests))
-	facts := make([]string, 0, len(e.Facts))
+	checkMap("subject", e.Subject)
+	checkMap("digest", e.Digests)
 	for k, v := range e.Facts {
-		facts = append(facts, k)
+		if !validKey(k) {
+			bad("fact key %q: want lower-case letters, digits and _", k)
+		}
 		switch v := v.(type) {
-		case string, bool, int, int64:
+		case bool, int, int64:
+		case string:
+			if !utf8.ValidString(v) {
+				bad("fact %q is not valid UTF-8", k)
+			}
 		case []string:
 			for _, s := range v {
 				if !utf8.ValidString(s) {
@@ -246,12 +259,7 @@ func (e Event) validate() error {
 			bad("fact %q is a %T: want a string, bool, integer or []string", k, v)
 		}
 	}
-	checkKeys("fact", facts)
-	for _, s := range append(append([]string{e.Actor}, valuesOf(e.Subject)...), valuesOf(e.Digests)...) {
-		if !utf8.ValidString(s) {
-			bad("%s event holds invalid UTF-8", e.Type)
-		}
-	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }
 
@@ -262,14 +270,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func valuesOf(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }
 
 // ParseLeaf reads leaf data back into an Event (Facts hold what JSON gives:
