@@ -62,7 +62,8 @@ func requiredVerifierKey(key string) (string, error) {
 	return verifierKey(key)
 }
 
-// openAuditLog opens the database of a data directory for the audit commands.
+// openAuditLog opens the database of a data directory, read-only, for the audit
+// commands.
 func openAuditLog(ctx context.Context, dataDir, dbPath string) (*audit.Log, func(), error) {
 	if dbPath == "" {
 		dbPath = filepath.Join(dataDir, "fairdebt.db")
@@ -70,7 +71,8 @@ func openAuditLog(ctx context.Context, dataDir, dbPath string) (*audit.Log, func
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, nil, inputError(fmt.Errorf("no database at %s (--data or --db): %w", dbPath, err))
 	}
-	db, err := store.OpenSQLite(ctx, dbPath)
+	// Read-only: the service may be running and writing beside us.
+	db, err := store.OpenSQLiteReadOnly(ctx, dbPath)
 	if err != nil {
 		return nil, nil, err
 	}

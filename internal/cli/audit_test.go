@@ -33,14 +33,21 @@ func TestAuditCommands(t *testing.T) {
 		ids = append(ids, a.ID)
 	}
 	_, receipts := env.Do(t, "GET", "/v1/attempts/"+ids[4]+"/receipts", f.AgencyToken, nil)
+	dir := filepath.Dir(env.DBPath)
+	pub := filepath.Join(dir, "audit.pub")
+	// verify runs beside the live service (read-only) while it keeps deciding.
+	var a struct{ ID string }
+	env.JSON(t, "POST", "/v1/attempts", f.AgencyToken, map[string]any{"case_id": f.CaseID, "party_id": f.BorrowerID, "channel": "letter"}, 201, &a)
+	if code, out, errs := runMain(t, "audit", "verify", "--data", dir); code != 0 || !strings.Contains(out, "ok: 11 leaves") {
+		t.Fatalf("verify beside the live service: %d %q %q", code, out, errs)
+	}
+	env.JSON(t, "POST", "/v1/attempts", f.AgencyToken, map[string]any{"case_id": f.CaseID, "party_id": f.BorrowerID, "channel": "letter"}, 201, &a)
 	if err := env.Close(); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Dir(env.DBPath)
-	pub := filepath.Join(dir, "audit.pub")
 
 	code, out, errs := runMain(t, "audit", "verify", "--data", dir)
-	if code != 0 || !strings.Contains(out, "ok: 10 leaves") { // 9 decisions and the seeded contact's consent
+	if code != 0 || !strings.Contains(out, "ok: 12 leaves") { // 11 decisions and the seeded contact's consent
 		t.Fatalf("verify: %d %q %q", code, out, errs)
 	}
 	rfile := filepath.Join(t.TempDir(), "receipts.json")
@@ -71,7 +78,7 @@ func TestAuditCommands(t *testing.T) {
 	if code, out, errs = runMain(t, "audit", "export", "--data", dir, "--out", export); code != 0 {
 		t.Fatalf("export: %d %q %q", code, out, errs)
 	}
-	if code, out, errs = runMain(t, "audit", "verify-export", export, "--key", pub); code != 0 || !strings.Contains(out, "ok: 10 leaves") { // 9 decisions and the seeded contact's consent
+	if code, out, errs = runMain(t, "audit", "verify-export", export, "--key", pub); code != 0 || !strings.Contains(out, "ok: 12 leaves") { // 11 decisions and the seeded contact's consent
 		t.Fatalf("verify-export: %d %q %q", code, out, errs)
 	}
 	data, _ := os.ReadFile(export)

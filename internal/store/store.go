@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,9 @@ const MaxBatch = 512
 
 // ErrClosed is returned by Update after Close.
 var ErrClosed = errors.New("store: closed")
+
+// ErrReadOnly is returned by Update on a database opened with OpenSQLiteReadOnly.
+var ErrReadOnly = errors.New("store: opened read-only")
 
 // DB is an open database: a reader pool for queries and a group-committing writer.
 type DB struct {
@@ -56,6 +60,7 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	readOnly  bool
 }
 
 // walCheckpointPages bounds the write-ahead log: when a commit leaves more pages
@@ -152,6 +157,34 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// OpenSQLiteReadOnly opens an existing SQLite database at path for reading only:
+// a reader pool (R), and no writer, migrations or checkpoints, so that a tool
+// (audit verify, export) can run beside a service that is writing without ever
+// taking a write lock. Update fails with ErrReadOnly.
+func OpenSQLiteReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "query_only(1)"} {
+		q.Add("_pragma", p)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	var mode string
+	if err := r.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &DB{R: r, readOnly: true, stmts: map[string]*sql.Stmt{}}, nil
+}
+
 func migrate(ctx context.Context, db *sql.DB) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
@@ -199,6 +232,9 @@ func (db *DB) UpdateSingle(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 func (db *DB) enqueue(u *update) error {
+	if db.readOnly {
+		return ErrReadOnly
+	}
 	if err := u.ctx.Err(); err != nil {
 		return err
 	}
@@ -351,6 +387,9 @@ func (db *DB) run(tx *sql.Tx, fn func(*sql.Tx) error) (err error) {
 // through Exec or QueryRow skip SQLite's parser. Call it before the statements are
 // needed, never from inside an Update function (the writer has one connection).
 func (db *DB) Prepare(ctx context.Context, queries ...string) error {
+	if db.readOnly {
+		return nil // nothing is written, so nothing needs preparing on the writer
+	}
 	db.stmtMu.Lock()
 	defer db.stmtMu.Unlock()
 	for _, q := range queries {
@@ -395,6 +434,10 @@ func (db *DB) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...an
 // Close waits for queued writes to commit, then closes the database.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		if db.readOnly {
+			db.closeErr = db.R.Close()
+			return
+		}
 		db.mu.Lock()
 		db.closed = true
 		close(db.queue)

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 func open(t *testing.T) *DB {
@@ -314,5 +315,62 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 	var n int
 	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != ok {
 		t.Errorf("%d rows after reopening (%v), %d writes acknowledged", n, err, ok)
+	}
+}
+
+// A read-only open reads beside a writer that holds its write lock, and refuses
+// to write.
+func TestOpenSQLiteReadOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('L1', 'n', 0)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Hold the writer inside a write transaction while the reader works.
+	hold, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('L2', 'n', 0)"); err != nil {
+				return err
+			}
+			close(hold)
+			<-release
+			return nil
+		})
+	}()
+	<-hold
+	ro, err := OpenSQLiteReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	start := time.Now()
+	if err := ro.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("read beside a writer: %d, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the read waited %v for the writer", d)
+	}
+	if err := ro.Update(ctx, func(*sql.Tx) error { return nil }); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Update on a read-only database: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenSQLiteReadOnly(ctx, filepath.Join(t.TempDir(), "none.db")); err == nil {
+		t.Fatal("opened a database that does not exist")
 	}
 }
