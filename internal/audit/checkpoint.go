@@ -108,11 +108,7 @@ func LoadSigner(dir, origin string) (s note.Signer, vkey string, created bool, e
 			return nil, "", false, fmt.Errorf("audit: read signer key: %w", err)
 		}
 	}
-	s, err = note.NewSigner(skey)
-	if err != nil {
-		return nil, "", false, fmt.Errorf("audit: signer key: %w", err)
-	}
-	vkey, err = verifierKey(skey)
+	s, vkey, err = signerFromKey(skey)
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -126,10 +122,18 @@ func SignerFromFile(path string) (note.Signer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("audit: read signer key: %w", err)
 	}
-	skey := strings.TrimSpace(string(data))
+	s, vkey, err := signerFromKey(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, "", fmt.Errorf("%w (in %s)", err, path)
+	}
+	return s, vkey, nil
+}
+
+// signerFromKey returns the signer of an encoded signer key and its verifier key.
+func signerFromKey(skey string) (note.Signer, string, error) {
 	s, err := note.NewSigner(skey)
 	if err != nil {
-		return nil, "", fmt.Errorf("audit: signer key in %s: %w", path, err)
+		return nil, "", fmt.Errorf("audit: signer key: %w", err)
 	}
 	vkey, err := verifierKey(skey)
 	if err != nil {

@@ -8,40 +8,29 @@ import (
 
 // Fill appends events next(i) until the log holds n leaves, many per transaction,
 // with the tree's hashes computed in memory: the same rows Append writes, much
-// faster. It is for benchmarks and tests that need a large log; nothing else may
-// write to the log meanwhile. progress, if not nil, is called after each
-// transaction.
+// faster. It is for benchmarks and tests that need a large log. progress, if not
+// nil, is called after each transaction.
 func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progress func(done, total int64)) error {
 	size, err := l.Size(ctx)
 	if err != nil {
 		return err
 	}
-	// The frontier of the existing tree, from its leaves.
-	var tree Recomputer
-	rows, err := l.db.R.QueryContext(ctx, "SELECT data FROM audit_leaves ORDER BY idx")
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return err
-		}
-		if _, err := tree.Add([]byte(d)); err != nil {
-			rows.Close()
-			return err
-		}
-	}
-	rows.Close()
-	if tree.Size() != size {
-		return fmt.Errorf("audit: fill: %d leaves read, the log has %d", tree.Size(), size)
-	}
 	const perTx = 20000
 	for size < n {
 		end := min(n, size+perTx)
 		err := l.db.Update(ctx, func(tx *sql.Tx) error {
-			l.treeLoaded = false // Append's cache no longer knows the tree
+			// Append's frontier, read afresh if a write was rolled back since; it
+			// stays true of the database if this function succeeds (and is read
+			// again if it fails, as the store's epoch then changes).
+			if !l.treeLoaded || l.treeEpoch != l.db.Epoch() {
+				if err := l.loadTree(ctx, tx); err != nil {
+					return err
+				}
+			}
+			tree := &l.tree
+			if tree.Size() != size {
+				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", tree.Size(), size)
+			}
 			leaf, err := tx.PrepareContext(ctx, qInsertLeaf)
 			if err != nil {
 				return err

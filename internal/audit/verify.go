@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -34,8 +33,7 @@ type VerifyReport struct {
 // leaves checked so far and the total.
 func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total int64)) (VerifyReport, error) {
 	var rep VerifyReport
-	verifier, err := note.NewVerifier(vkey)
-	if err != nil {
+	if _, err := note.NewVerifier(vkey); err != nil {
 		return rep, fmt.Errorf("audit: verifier key: %w", err)
 	}
 	type stored struct {
@@ -59,23 +57,20 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	if err := rows.Err(); err != nil {
 		return rep, fmt.Errorf("audit: checkpoints: %w", err)
 	}
+	// The rows come in order of size, which is unique.
 	roots := map[int64]Checkpoint{}
+	sizes := make([]int64, 0, len(cps))
 	for _, c := range cps {
-		n, err := note.Open([]byte(c.note), note.VerifierList(verifier))
+		cp, err := OpenCheckpoint([]byte(c.note), vkey)
 		if err != nil {
-			return rep, &TamperError{Index: c.size, Msg: fmt.Sprintf("checkpoint of size %d: signature does not verify: %v", c.size, err)}
+			return rep, &TamperError{Index: c.size, Msg: fmt.Sprintf("checkpoint of size %d does not verify: %v", c.size, err)}
 		}
-		cp, err := ParseCheckpoint(n.Text)
-		if err != nil || cp.Size != c.size {
+		if cp.Size != c.size {
 			return rep, &TamperError{Index: c.size, Msg: fmt.Sprintf("checkpoint of size %d: content does not match its row", c.size)}
 		}
 		roots[c.size] = cp
+		sizes = append(sizes, c.size)
 	}
-	sizes := make([]int64, 0, len(roots))
-	for s := range roots {
-		sizes = append(sizes, s)
-	}
-	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
 
 	total, err := l.Size(ctx)
 	if err != nil {
@@ -212,17 +207,8 @@ func (r *Recomputer) read(indexes []int64) ([]tlog.Hash, error) {
 // Size returns the number of leaves added.
 func (r *Recomputer) Size() int64 { return r.n }
 
-// Root returns the root hash of the tree of the leaves added so far.
+// Root returns the root hash of the tree of the leaves added so far. (The hashes
+// it reads are noted as served, which only Add looks at, after resetting.)
 func (r *Recomputer) Root() (tlog.Hash, error) {
-	return tlog.TreeHash(r.n, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			h, ok := r.frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("audit: internal error: hash %d is not on the frontier", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	}))
+	return tlog.TreeHash(r.n, tlog.HashReaderFunc(r.read))
 }
