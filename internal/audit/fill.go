@@ -27,9 +27,8 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 					return err
 				}
 			}
-			tree := &l.tree
-			if tree.Size() != size {
-				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", tree.Size(), size)
+			if l.tree.Size() != size {
+				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", l.tree.Size(), size)
 			}
 			leaf, err := tx.PrepareContext(ctx, qInsertLeaf)
 			if err != nil {
@@ -42,11 +41,14 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 				if err != nil {
 					return err
 				}
-				hs, err := tree.Add(data)
-				if err != nil {
+				err = l.add(data, func(hashes string) error {
+					_, err := leaf.ExecContext(ctx, i, string(data), hashes, e.At.UnixMilli())
 					return err
-				}
-				if _, err := leaf.ExecContext(ctx, i, fmt.Sprintf("fill/%d", i), string(data), encodeHashes(hs), e.At.UnixMilli()); err != nil {
+				}, func(t tile) error {
+					_, err := tx.ExecContext(ctx, qInsertTile, t.level, t.index, t.hashes)
+					return err
+				})
+				if err != nil {
 					return err
 				}
 			}

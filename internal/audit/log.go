@@ -14,8 +14,10 @@ import (
 
 // Log is the audit log in a fairdebt database: leaves in audit_leaves, each with
 // the tree's stored hashes that appending it completed (tlog's layout: every
-// complete subtree's hash, at tlog.StoredHashIndex), and signed checkpoints in
-// audit_checkpoints. One row per event keeps the append to one INSERT.
+// complete subtree's hash, at tlog.StoredHashIndex), the same hashes again grouped
+// in tiles in audit_tiles (see tile.go), and signed checkpoints in
+// audit_checkpoints. A leaf row holds what is needed to recompute and check the
+// tree; the tiles are what proofs are read from.
 //
 // Leaves are appended inside the write transaction of the event they record, so
 // that the database never holds an event without its leaf or a leaf without its
@@ -23,38 +25,65 @@ import (
 // and hashes with it.
 //
 // Append keeps the tree's frontier (the next index and the hashes of the complete
-// subtrees not yet combined) in memory, so that it reads nothing: the cache is used
-// only while the store's Epoch shows that no write has been rolled back since it
-// was filled, and is otherwise read afresh in the transaction.
+// subtrees not yet combined) and the tiles being filled in memory, so that it reads
+// nothing: the cache is used only while the store's Epoch shows that no write has
+// been rolled back since it was filled, and is otherwise read afresh in the
+// transaction.
 type Log struct {
 	db *store.DB
 
 	// Touched only by write functions, on the store's writer goroutine.
 	tree       Recomputer
+	tiles      tiler
 	treeEpoch  uint64
 	treeLoaded bool
+
+	// On the reader pool.
+	tileStmt  *sql.Stmt
+	tileCache *cache[tileKey, []byte]  // complete tiles
+	hashCache *cache[int64, tlog.Hash] // stored hashes read from leaf rows
 }
 
-// SQL the log runs; prepared on the writer connection by New.
+// What the proof reader keeps: tiles of 16 KiB, hashes of 32 bytes; each cache
+// holds up to twice as many.
 const (
-	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
-	qInsertLeaf = "INSERT INTO audit_leaves (idx, ref, data, hashes, created_at) VALUES (?, ?, ?, ?, ?)"
+	cachedTiles  = 1024
+	cachedHashes = 1 << 16
 )
 
-// New returns the log of db.
+// SQL the log runs; the writes are prepared on the writer connection by New.
+const (
+	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
+	qInsertLeaf = "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (?, ?, ?, ?)"
+	qInsertTile = "INSERT INTO audit_tiles (level, idx, hashes) VALUES (?, ?, ?)"
+	qTile       = "SELECT hashes FROM audit_tiles WHERE level = ? AND idx = ?"
+)
+
+// New returns the log of db. On a writable database whose log was written before
+// tiles existed, it first writes the missing tiles.
 func New(ctx context.Context, db *store.DB) (*Log, error) {
-	if err := db.Prepare(ctx, qNextIndex, qInsertLeaf); err != nil {
+	if err := db.Prepare(ctx, qNextIndex, qInsertLeaf, qInsertTile); err != nil {
 		return nil, err
 	}
-	return &Log{db: db}, nil
+	st, err := db.R.PrepareContext(ctx, qTile)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	l := &Log{db: db, tileStmt: st, tileCache: newCache[tileKey, []byte](cachedTiles), hashCache: newCache[int64, tlog.Hash](cachedHashes)}
+	if !db.ReadOnly() {
+		if err := l.backfillTiles(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
 // Append adds e as the next leaf and returns its index. It must run inside a
-// store.Update function, in that function's transaction tx, after the writes of
-// the event it records; if the function then fails, the leaf goes with them. ref
-// names what the event is about ("attempt/<id>"), so that its leaves can be found
-// for a receipt; it is not part of the leaf.
-func (l *Log) Append(ctx context.Context, tx *sql.Tx, ref string, e Event) (int64, error) {
+// store.Update or store.UpdateSingle function, in that function's transaction tx;
+// if the function then fails, the leaf goes with its event. Append writes one row,
+// and now and then a tile after it: if that fails, it returns store.AbortBatch, as
+// only the whole transaction can then undo the row.
+func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 	data, err := e.Canonical()
 	if err != nil {
 		return 0, err
@@ -64,24 +93,48 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, ref string, e Event) (int6
 			return 0, err
 		}
 	}
+	n := l.tree.Size()
+	err = l.add(data, func(hashes string) error {
+		_, err := l.db.Exec(ctx, tx, qInsertLeaf, n, string(data), hashes, e.At.UnixMilli())
+		return err
+	}, func(t tile) error {
+		_, err := l.db.Exec(ctx, tx, qInsertTile, t.level, t.index, t.hashes)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// add computes the hashes of leaf data as the next leaf, writes its row with
+// insertLeaf and each tile it completes with insertTile, and keeps the cache in
+// step. On any failure the cache is dropped, to be read afresh; a failure after the
+// row is written is returned as store.AbortBatch.
+func (l *Log) add(data []byte, insertLeaf func(hashes string) error, insertTile func(tile) error) error {
 	// From here any failure leaves the cache ahead of the database: drop it. (The
 	// write function fails too, which changes the store's epoch anyway.)
 	l.treeLoaded = false
 	n := l.tree.Size()
 	hashes, err := l.tree.Add(data)
 	if err != nil {
-		return 0, fmt.Errorf("audit: hashes of leaf %d: %w", n, err)
+		return fmt.Errorf("audit: hashes of leaf %d: %w", n, err)
 	}
-	if _, err := l.db.Exec(ctx, tx, qInsertLeaf, n, ref, string(data), encodeHashes(hashes), e.At.UnixMilli()); err != nil {
-		return 0, fmt.Errorf("audit: leaf %d: %w", n, err)
+	if err := insertLeaf(encodeHashes(hashes)); err != nil {
+		return fmt.Errorf("audit: leaf %d: %w", n, err)
+	}
+	for _, t := range l.tiles.add(n, hashes) {
+		if err := insertTile(t); err != nil {
+			return store.AbortBatch(fmt.Errorf("audit: tile %d/%d: %w", t.level, t.index, err))
+		}
 	}
 	l.treeLoaded = true
-	return n, nil
+	return nil
 }
 
-// loadTree reads the tree's frontier in tx: the next index, and the hash of each
+// loadTree reads the tree's frontier in tx: the next index, the hash of each
 // complete subtree not yet combined into a larger one (one per set bit of the
-// size).
+// size), and the hashes of the tiles not yet complete.
 func (l *Log) loadTree(ctx context.Context, tx *sql.Tx) error {
 	var n int64
 	if err := l.db.QueryRow(ctx, tx, qNextIndex).Scan(&n); err != nil {
@@ -100,6 +153,9 @@ func (l *Log) loadTree(ctx context.Context, tx *sql.Tx) error {
 	l.tree = Recomputer{n: n, frontier: make(map[int64]tlog.Hash, len(indexes))}
 	for i, x := range indexes {
 		l.tree.frontier[x] = hashes[i]
+	}
+	if l.tiles, err = loadTiler(ctx, tx, n); err != nil {
+		return err
 	}
 	l.treeEpoch, l.treeLoaded = l.db.Epoch(), true
 	return nil
@@ -146,11 +202,13 @@ func storedAt(x int64) (leaf int64, pos int) {
 	return (k+1)<<level - 1, level
 }
 
-// readStored reads stored hashes, all in one query, from q (the reader pool or
-// the writer's transaction).
-func readStored(ctx context.Context, q interface {
+// queryer is the reader pool or the writer's transaction.
+type queryer interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, indexes []int64) ([]tlog.Hash, error) {
+}
+
+// readStored reads stored hashes from their leaves' rows, all in one query, in q.
+func readStored(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, error) {
 	if len(indexes) == 0 {
 		return nil, nil
 	}
@@ -197,13 +255,6 @@ func readStored(ctx context.Context, q interface {
 	return out, nil
 }
 
-// reader reads committed stored hashes.
-func (l *Log) reader(ctx context.Context) tlog.HashReader {
-	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		return readStored(ctx, l.db.R, indexes)
-	})
-}
-
 // Size returns the number of committed leaves.
 func (l *Log) Size(ctx context.Context) (int64, error) {
 	var n int64
@@ -215,7 +266,7 @@ func (l *Log) Size(ctx context.Context) (int64, error) {
 
 // TreeHash returns the root hash of the tree of the first n leaves.
 func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
-	return tlog.TreeHash(n, l.reader(ctx))
+	return tlog.TreeHash(n, l.reader(ctx, n))
 }
 
 // Leaf returns the data of leaf i.
@@ -231,30 +282,12 @@ func (l *Log) Leaf(ctx context.Context, i int64) ([]byte, error) {
 	return []byte(s), nil
 }
 
-// Find returns the indexes of the leaves about ref, in order.
-func (l *Log) Find(ctx context.Context, ref string) ([]int64, error) {
-	rows, err := l.db.R.QueryContext(ctx, "SELECT idx FROM audit_leaves WHERE ref = ? ORDER BY idx", ref)
-	if err != nil {
-		return nil, fmt.Errorf("audit: find %s: %w", ref, err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var i int64
-		if err := rows.Scan(&i); err != nil {
-			return nil, fmt.Errorf("audit: find %s: %w", ref, err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
-}
-
 // ProveLeaf returns the proof that leaf i is in the tree of the first n leaves.
 func (l *Log) ProveLeaf(ctx context.Context, n, i int64) (tlog.RecordProof, error) {
 	if i < 0 || i >= n {
 		return nil, fmt.Errorf("audit: leaf %d is not in a tree of %d leaves", i, n)
 	}
-	return tlog.ProveRecord(n, i, l.reader(ctx))
+	return tlog.ProveRecord(n, i, l.reader(ctx, n))
 }
 
 // ProveExtends returns the proof that the tree of the first n leaves extends (is
@@ -263,5 +296,5 @@ func (l *Log) ProveExtends(ctx context.Context, n, m int64) (tlog.TreeProof, err
 	if m < 1 || m > n {
 		return nil, fmt.Errorf("audit: no proof that a tree of %d leaves extends one of %d (want 1 ≤ %d ≤ %d)", n, m, m, n)
 	}
-	return tlog.ProveTree(n, m, l.reader(ctx))
+	return tlog.ProveTree(n, m, l.reader(ctx, n))
 }

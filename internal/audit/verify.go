@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"math"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -20,16 +22,17 @@ func (e *TamperError) Error() string { return fmt.Sprintf("audit: leaf %d: %s", 
 
 // VerifyReport says what Verify checked.
 type VerifyReport struct {
-	Leaves, Hashes, Checkpoints int64
+	Leaves, Hashes, Tiles, Checkpoints int64
 }
 
 // Verify recomputes the whole tree from the stored leaves and checks it against
-// every stored hash and every stored checkpoint: each checkpoint's signature
+// every stored hash, every tile and every stored checkpoint: each checkpoint's signature
 // (with the verifier key vkey) and root hash. Because every checkpoint's root is
 // recomputed from the same leaves, each later checkpoint is also checked to extend
 // the earlier ones. It returns a *TamperError naming the first bad leaf on any
 // mismatch: an edited, deleted, reordered or inserted leaf, or an edited, missing
-// or extra stored hash. progress, if not nil, is called now and then with the
+// or extra stored hash or tile (for a tile, the leaf whose row holds the first
+// hash that differs). progress, if not nil, is called now and then with the
 // leaves checked so far and the total.
 func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total int64)) (VerifyReport, error) {
 	var rep VerifyReport
@@ -83,6 +86,7 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	defer leaves.Close()
 
 	var tree Recomputer
+	var tiles tiler
 	ci := 0
 	lastGood := int64(0) // the size of the last checkpoint that matched
 	checkCheckpoints := func(size int64) error {
@@ -139,6 +143,12 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 		if len(got) > len(want) {
 			return rep, &TamperError{Index: n, Msg: fmt.Sprintf("%d stored hashes belong to no subtree", len(got)-len(want))}
 		}
+		for _, t := range tiles.add(n, want) {
+			if err := l.checkTile(ctx, t); err != nil {
+				return rep, err
+			}
+			rep.Tiles++
+		}
 		rep.Leaves++
 		if err := checkCheckpoints(n + 1); err != nil {
 			return rep, err
@@ -156,10 +166,61 @@ func (l *Log) Verify(ctx context.Context, vkey string, progress func(done, total
 	if ci < len(sizes) {
 		return rep, &TamperError{Index: n, Msg: fmt.Sprintf("a signed checkpoint claims %d leaves; the log holds %d (leaves were deleted)", sizes[ci], n)}
 	}
+	if err := l.checkNoExtraTiles(ctx, n); err != nil {
+		return rep, err
+	}
 	if progress != nil {
 		progress(n, total)
 	}
 	return rep, nil
+}
+
+// checkTile compares the stored tile t.level/t.index with t, recomputed.
+func (l *Log) checkTile(ctx context.Context, t tile) error {
+	got, err := l.readTile(ctx, t.level, t.index)
+	if err != nil {
+		return &TamperError{Index: (t.index+1)<<(tileHeight*(t.level+1)) - 1, Msg: err.Error()}
+	}
+	if got == nil {
+		return &TamperError{Index: (t.index+1)<<(tileHeight*(t.level+1)) - 1,
+			Msg: fmt.Sprintf("tile %d/%d is missing", t.level, t.index)}
+	}
+	if bytes.Equal(got, t.hashes) {
+		return nil
+	}
+	indexes := tileIndexes(t.level, t.index, math.MaxInt64)
+	for p := range indexes {
+		at := p * tlog.HashSize
+		if !bytes.Equal(got[at:at+tlog.HashSize], t.hashes[at:at+tlog.HashSize]) {
+			level, k := tlog.SplitStoredHashIndex(indexes[p])
+			return &TamperError{Index: (k+1)<<level - 1, Msg: fmt.Sprintf(
+				"tile %d/%d: the hash of level %d does not match the tree recomputed from the leaves", t.level, t.index, level)}
+		}
+	}
+	return nil
+}
+
+// checkNoExtraTiles checks that no stored tile lies beyond a log of n leaves.
+func (l *Log) checkNoExtraTiles(ctx context.Context, n int64) error {
+	rows, err := l.db.R.QueryContext(ctx, "SELECT level, idx FROM audit_tiles ORDER BY level, idx")
+	if err != nil {
+		return fmt.Errorf("audit: tiles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tl int
+		var j int64
+		if err := rows.Scan(&tl, &j); err != nil {
+			return fmt.Errorf("audit: tiles: %w", err)
+		}
+		if tl < 0 || tl > maxTileLevel || j < 0 || !tileComplete(tl, j, n) {
+			return &TamperError{Index: n, Msg: fmt.Sprintf("tile %d/%d belongs to no complete subtree of the %d leaves", tl, j, n)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: tiles: %w", err)
+	}
+	return nil
 }
 
 // Recomputer computes a tree from its leaves, in order, keeping only the frontier:

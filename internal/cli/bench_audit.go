@@ -132,7 +132,7 @@ func benchAudit(ctx context.Context, o benchAuditOptions, stdout, stderr io.Writ
 					return
 				}
 				err := db.Update(ctx, func(tx *sql.Tx) error {
-					_, err := l.Append(ctx, tx, fmt.Sprintf("attempt/att_%012d", i), event(i))
+					_, err := l.Append(ctx, tx, event(i))
 					return err
 				})
 				if err != nil {

@@ -2,6 +2,7 @@ package collection
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -76,13 +77,17 @@ func (s *Service) AttemptReceipts(ctx context.Context, p Principal, id string) (
 	if s.signer == nil {
 		return nil, errNoSigner
 	}
-	idx, err := s.audit.Find(ctx, "attempt/"+id)
+	var decision, outcome sql.NullInt64
+	err := s.db.R.QueryRowContext(ctx, "SELECT decision_leaf, outcome_leaf FROM attempts WHERE id = $1", id).Scan(&decision, &outcome)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]audit.Receipt, 0, len(idx))
-	for _, i := range idx {
-		r, err := s.audit.Receipt(ctx, s.signer, i)
+	out := make([]audit.Receipt, 0, 2)
+	for _, i := range []sql.NullInt64{decision, outcome} {
+		if !i.Valid {
+			continue
+		}
+		r, err := s.audit.Receipt(ctx, s.signer, i.Int64)
 		if err != nil {
 			return nil, err
 		}

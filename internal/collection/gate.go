@@ -91,8 +91,11 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 	}
 	registered := in.CallerIDRegistered == nil || *in.CallerIDRegistered
 	var out *Attempt
-	// Everything before the one INSERT only reads, so no savepoint is needed.
+	// Everything before the audit leaf's INSERT only reads, so no savepoint is
+	// needed; a failure after it takes the batch down.
 	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+		// Once begun, the function runs to its end: see store.DB.Exec.
+		ctx := context.WithoutCancel(ctx)
 		c, err := s.caseInfo(ctx, tx, in.CaseID)
 		if err != nil {
 			return err
@@ -144,12 +147,14 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			key = in.IdempotencyKey
 		}
 		id := s.attemptID(now)
-		if _, err := s.db.Exec(ctx, tx, insertAttempt, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
-			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key); err != nil {
+		// The decision's leaf first, so that the attempt's row can name it.
+		leaf, err := s.audit.Append(ctx, tx, decisionEvent(p, in, id, c, role, now, st.pack.Name, d, s.keys))
+		if err != nil {
 			return err
 		}
-		// The attempt is written: from here a failure must take the whole batch down.
-		if err := s.record(ctx, tx, "attempt/"+id, decisionEvent(p, in, id, c, role, now, st.pack.Name, d, s.keys)); err != nil {
+		// The leaf is written: from here a failure must take the whole batch down.
+		if _, err := s.db.Exec(ctx, tx, insertAttempt, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
+			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key, leaf); err != nil {
 			return store.AbortBatch(err)
 		}
 		if d.Allowed {
@@ -212,8 +217,10 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 			"不是有效的结果")
 	}
 	var out *Attempt
-	// One read, then one UPDATE: no savepoint needed.
+	// Reads, then the audit leaf's INSERT and one UPDATE: no savepoint needed, as
+	// a failure after the INSERT takes the batch down.
 	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+		ctx := context.WithoutCancel(ctx) // see store.DB.Exec
 		a, err := s.attemptTx(ctx, tx, attemptID)
 		if err != nil {
 			return err
@@ -232,12 +239,14 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 			return conflict(fmt.Sprintf("the outcome is already recorded as %s", a.Result), fmt.Sprintf("结果已记录为 %s", a.Result))
 		}
 		now := fromMS(ms(s.now()))
-		if _, err := s.db.Exec(ctx, tx, updateOutcome, result, ms(now), attemptID); err != nil {
+		leaf, err := s.audit.Append(ctx, tx, audit.Event{Type: audit.TypeOutcome, At: now, Actor: actor(p),
+			Subject: map[string]string{"attempt": attemptID, "case": a.CaseID, "borrower": a.BorrowerID, "agency": a.AgencyID},
+			Facts:   map[string]any{"result": result}})
+		if err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, "attempt/"+attemptID, audit.Event{Type: audit.TypeOutcome, At: now, Actor: actor(p),
-			Subject: map[string]string{"attempt": attemptID, "case": a.CaseID, "borrower": a.BorrowerID, "agency": a.AgencyID},
-			Facts:   map[string]any{"result": result}}); err != nil {
+		// The leaf is written: from here a failure must take the whole batch down.
+		if _, err := s.db.Exec(ctx, tx, updateOutcome, result, ms(now), leaf, attemptID); err != nil {
 			return store.AbortBatch(err)
 		}
 		if st := s.debtors[a.BorrowerID]; st != nil {
@@ -278,9 +287,10 @@ func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 // The gate's hot statements, prepared once on the writer connection.
 const (
 	insertAttempt = `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
-		contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
-	updateOutcome = "UPDATE attempts SET result = $1, result_at = $2 WHERE id = $3"
+		contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key,
+		decision_leaf)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+	updateOutcome = "UPDATE attempts SET result = $1, result_at = $2, outcome_leaf = $3 WHERE id = $4"
 	selectAttempt = "SELECT " + attemptColumns + " FROM attempts WHERE id = $1"
 )
 
@@ -560,7 +570,7 @@ func actor(p Principal) string {
 
 // record appends e to the audit log in tx. A caller that has already written
 // without a savepoint must pass a failure on as store.AbortBatch.
-func (s *Service) record(ctx context.Context, tx *sql.Tx, ref string, e audit.Event) error {
-	_, err := s.audit.Append(ctx, tx, ref, e)
+func (s *Service) record(ctx context.Context, tx *sql.Tx, e audit.Event) error {
+	_, err := s.audit.Append(ctx, tx, e)
 	return err
 }

@@ -192,7 +192,7 @@ func (s *Service) CreateParty(ctx context.Context, p Principal, in PartyInput) (
 		if err := s.insertMethods(ctx, tx, id, methods, now); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeConsent, At: now, Actor: actor(p),
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeConsent, At: now, Actor: actor(p),
 			Subject: map[string]string{"party": id, "borrower": in.BorrowerID},
 			Digests: map[string]string{"evidence": s.keys.Hash("audit.evidence", strings.TrimSpace(c.Evidence))},
 			Facts: map[string]any{"change": "given", "role": in.Role, "by": c.By, "method": c.Method,
@@ -317,7 +317,7 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeObjection, At: fromMS(now), Actor: actor(p),
+				if err := s.record(ctx, tx, audit.Event{Type: audit.TypeObjection, At: fromMS(now), Actor: actor(p),
 					Subject: subject, Facts: map[string]any{"role": pt.Role}}); err != nil {
 					return err
 				}
@@ -330,7 +330,7 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				if err := s.record(ctx, tx, "party/"+id, audit.Event{Type: audit.TypeConsent, At: fromMS(now), Actor: actor(p),
+				if err := s.record(ctx, tx, audit.Event{Type: audit.TypeConsent, At: fromMS(now), Actor: actor(p),
 					Subject: subject, Facts: map[string]any{"change": "revoked", "role": pt.Role}}); err != nil {
 					return err
 				}
@@ -437,7 +437,7 @@ func (s *Service) CreateOptOut(ctx context.Context, p Principal, in OptOutInput)
 			o.PartyID, o.Channel, o.Source, ms(o.CreatedAt)); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, "party/"+o.PartyID, audit.Event{Type: audit.TypeOptOut, At: o.CreatedAt, Actor: actor(p),
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeOptOut, At: o.CreatedAt, Actor: actor(p),
 			Subject: map[string]string{"party": o.PartyID, "borrower": pt.BorrowerID},
 			Facts:   map[string]any{"change": "opted_out", "channel": o.Channel, "source": o.Source}}); err != nil {
 			return err
@@ -488,7 +488,7 @@ func (s *Service) DeleteOptOut(ctx context.Context, p Principal, partyID, channe
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("opt-out", partyID+"/"+channel)
 		}
-		if err := s.record(ctx, tx, "party/"+partyID, audit.Event{Type: audit.TypeOptOut, At: fromMS(ms(s.now())), Actor: actor(p),
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeOptOut, At: fromMS(ms(s.now())), Actor: actor(p),
 			Subject: map[string]string{"party": partyID, "borrower": borrower},
 			Facts:   map[string]any{"change": "lifted", "channel": channel}}); err != nil {
 			return err
@@ -537,7 +537,7 @@ func (s *Service) CreateHold(ctx context.Context, p Principal, borrowerID string
 		if h.Note != "" {
 			e.Digests["note"] = s.keys.Hash("audit.note", h.Note)
 		}
-		if err := s.record(ctx, tx, "borrower/"+borrowerID, e); err != nil {
+		if err := s.record(ctx, tx, e); err != nil {
 			return err
 		}
 		delete(s.debtors, borrowerID)
@@ -572,7 +572,7 @@ func (s *Service) DeleteHold(ctx context.Context, p Principal, borrowerID, hold 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("hold", borrowerID+"/"+hold)
 		}
-		if err := s.record(ctx, tx, "borrower/"+borrowerID, audit.Event{Type: audit.TypeHold, At: fromMS(ms(s.now())), Actor: actor(p),
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeHold, At: fromMS(ms(s.now())), Actor: actor(p),
 			Subject: map[string]string{"borrower": borrowerID}, Facts: map[string]any{"change": "lifted", "hold": hold}}); err != nil {
 			return err
 		}

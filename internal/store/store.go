@@ -207,6 +207,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // database if Epoch has not changed since it was filled.
 func (db *DB) Epoch() uint64 { return db.epoch.Load() }
 
+// ReadOnly reports whether db was opened with OpenSQLiteReadOnly.
+func (db *DB) ReadOnly() bool { return db.readOnly }
+
 // OnAbort registers f to run, on the writer goroutine, whenever a batch fails to
 // commit: whatever the batch's functions did to in-memory state must be forgotten.
 // Register before the first Update.
@@ -415,16 +418,23 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	return tx.StmtContext(ctx, st)
 }
 
-// Exec runs a statement in tx, prepared if Prepare has seen it.
+// Exec runs a statement in tx, prepared if Prepare has seen it. Statements of a
+// write function run to their end even if ctx ends meanwhile (ctx's values are
+// kept): a statement cut short after the function has written fails the whole
+// batch, and with it every other caller's write. (The writer skips a function
+// whose context has ended before it starts.)
 func (db *DB) Exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := db.stmt(ctx, tx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// QueryRow runs a one-row query in tx, prepared if Prepare has seen it.
+// QueryRow runs a one-row query in tx, prepared if Prepare has seen it; like
+// Exec, it is not cut short when ctx ends.
 func (db *DB) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := db.stmt(ctx, tx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 )
 
 func open(t *testing.T) *DB {
@@ -372,5 +376,114 @@ func TestOpenSQLiteReadOnly(t *testing.T) {
 	}
 	if _, err := OpenSQLiteReadOnly(ctx, filepath.Join(t.TempDir(), "none.db")); err == nil {
 		t.Fatal("opened a database that does not exist")
+	}
+}
+
+// Migration 3 moves the audit log's refs onto the attempts that the leaves record,
+// keeps every leaf as it was, and goes back down again.
+func TestMigrationAuditTiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	// Foreign keys are off on this connection: the attempts need no cases.
+	for _, q := range []string{
+		`INSERT INTO audit_leaves (idx, ref, data, hashes, created_at) VALUES
+			(0, 'attempt/a1', 'd0', 'h0', 1), (1, 'party/p1', 'd1', 'h1', 2), (2, 'attempt/a1', 'd2', 'h2', 3), (3, 'attempt/a2', 'd3', 'h3', 4)`,
+		`INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role, channel, purpose, at, pack, allowed,
+			decision, message, collectors, caller_id_registered) VALUES
+			('a1', 'c', 'b', 'g', 'p', 'debtor', 'call', 'collect', 1, 'cn', 1, '{}', '', 1, 1),
+			('a2', 'c', 'b', 'g', 'p', 'debtor', 'call', 'collect', 3, 'cn', 0, '{}', '', 1, 1),
+			('a3', 'c', 'b', 'g', 'p', 'debtor', 'call', 'collect', 5, 'cn', 0, '{}', '', 1, 1)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	leafOf := func(id string) (d, o sql.NullInt64) {
+		t.Helper()
+		if err := raw.QueryRow("SELECT decision_leaf, outcome_leaf FROM attempts WHERE id = ?", id).Scan(&d, &o); err != nil {
+			t.Fatal(err)
+		}
+		return d, o
+	}
+	if d, o := leafOf("a1"); d.Int64 != 0 || !d.Valid || o.Int64 != 2 || !o.Valid {
+		t.Errorf("a1: leaves %v %v, want 0 and 2", d, o)
+	}
+	if d, o := leafOf("a2"); d.Int64 != 3 || !d.Valid || o.Valid {
+		t.Errorf("a2: leaves %v %v, want 3 and none", d, o)
+	}
+	if d, o := leafOf("a3"); d.Valid || o.Valid {
+		t.Errorf("a3: leaves %v %v, want none", d, o)
+	}
+	var leaves, aliased int
+	if err := raw.QueryRow("SELECT COUNT(*), SUM(rowid = idx) FROM audit_leaves WHERE data = 'd' || idx AND hashes = 'h' || idx").Scan(&leaves, &aliased); err != nil {
+		t.Fatal(err)
+	}
+	if leaves != 4 || aliased != 4 {
+		t.Errorf("%d leaves kept as they were, %d keyed by rowid; want 4 and 4", leaves, aliased)
+	}
+	if _, err := raw.Exec("INSERT INTO audit_tiles (level, idx, hashes) VALUES (0, 0, x'00')"); err != nil {
+		t.Errorf("audit_tiles: %v", err)
+	}
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	var refs string
+	if err := raw.QueryRow("SELECT group_concat(ref, ',') FROM (SELECT ref FROM audit_leaves ORDER BY idx)").Scan(&refs); err != nil {
+		t.Fatal(err)
+	}
+	if refs != "attempt/a1,,attempt/a1,attempt/a2" {
+		t.Errorf("refs after going down: %q", refs)
+	}
+}
+
+// A write function's statements through Exec and QueryRow run even once its
+// caller's context has ended: cut short after a first write, the function could
+// only fail its whole batch.
+func TestExecIgnoresCancellation(t *testing.T) {
+	db := open(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := db.Prepare(ctx, "INSERT INTO lenders (id, name, created_at) VALUES (?, ?, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	err := db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+		if _, err := db.Exec(ctx, tx, "INSERT INTO lenders (id, name, created_at) VALUES (?, ?, 0)", "a", "A"); err != nil {
+			return err
+		}
+		cancel() // the client goes away
+		var n int
+		if err := db.QueryRow(ctx, tx, "SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 1 {
+			return AbortBatch(fmt.Errorf("count %d, %w", n, err))
+		}
+		if _, err := db.Exec(ctx, tx, "INSERT INTO lenders (id, name, created_at) VALUES ('b', 'B', 0)"); err != nil {
+			return AbortBatch(err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("%d lenders (%v), want 2", n, err)
 	}
 }
