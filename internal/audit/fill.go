@@ -22,10 +22,8 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 			// Append's frontier, read afresh if a write was rolled back since; it
 			// stays true of the database if this function succeeds (and is read
 			// again if it fails, as the store's epoch then changes).
-			if !l.treeLoaded || l.treeEpoch != l.db.Epoch() {
-				if err := l.loadTree(ctx, tx); err != nil {
-					return err
-				}
+			if err := l.ensureTree(ctx, tx); err != nil {
+				return err
 			}
 			if l.tree.Size() != size {
 				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", l.tree.Size(), size)

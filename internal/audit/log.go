@@ -26,9 +26,9 @@ import (
 //
 // Append keeps the tree's frontier (the next index and the hashes of the complete
 // subtrees not yet combined) and the tiles being filled in memory, so that it reads
-// nothing: the cache is used only while the store's Epoch shows that no write has
-// been rolled back since it was filled, and is otherwise read afresh in the
-// transaction.
+// nothing while no write fails (the store's Epoch is unchanged); after a failed
+// write it checks the log's size, and reads the cache afresh if a leaf went with
+// the failure (see ensureTree).
 type Log struct {
 	db *store.DB
 
@@ -37,6 +37,7 @@ type Log struct {
 	tiles      tiler
 	treeEpoch  uint64
 	treeLoaded bool
+	loads      int // how often the cache was read afresh, for tests
 
 	// On the reader pool.
 	tileStmt  *sql.Stmt
@@ -88,10 +89,8 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !l.treeLoaded || l.treeEpoch != l.db.Epoch() {
-		if err := l.loadTree(ctx, tx); err != nil {
-			return 0, err
-		}
+	if err := l.ensureTree(ctx, tx); err != nil {
+		return 0, err
 	}
 	n := l.tree.Size()
 	err = l.add(data, func(hashes string) error {
@@ -132,14 +131,38 @@ func (l *Log) add(data []byte, insertLeaf func(hashes string) error, insertTile 
 	return nil
 }
 
-// loadTree reads the tree's frontier in tx: the next index, the hash of each
-// complete subtree not yet combined into a larger one (one per set bit of the
-// size), and the hashes of the tiles not yet complete.
-func (l *Log) loadTree(ctx context.Context, tx *sql.Tx) error {
+// ensureTree makes the cached frontier true of the database in tx. While the
+// store's epoch is unchanged, it is. Once a write has failed since, the cache still
+// holds if the log has as many leaves as it says: rollbacks only ever take leaves
+// off the end, and only this log appends. Writes fail for many reasons (a case not
+// found, a conflict) that take no leaf; those cost one cheap read here, not a
+// reload of the frontier and the tiles being filled.
+func (l *Log) ensureTree(ctx context.Context, tx *sql.Tx) error {
+	if l.treeLoaded && l.treeEpoch == l.db.Epoch() {
+		return nil
+	}
+	epoch := l.db.Epoch()
 	var n int64
 	if err := l.db.QueryRow(ctx, tx, qNextIndex).Scan(&n); err != nil {
 		return fmt.Errorf("audit: next index: %w", err)
 	}
+	if l.treeLoaded && n == l.tree.Size() {
+		l.treeEpoch = epoch
+		return nil
+	}
+	if err := l.loadTree(ctx, tx, n); err != nil {
+		return err
+	}
+	l.treeEpoch, l.treeLoaded = epoch, true
+	return nil
+}
+
+// loadTree reads, in tx, the frontier of the tree of the first n leaves: the hash
+// of each complete subtree not yet combined into a larger one (one per set bit of
+// n), and the hashes of the tiles not yet complete.
+func (l *Log) loadTree(ctx context.Context, tx *sql.Tx, n int64) error {
+	l.treeLoaded = false // until all of it is read
+	l.loads++
 	var indexes []int64
 	for level := 0; n>>level > 0; level++ {
 		if n>>level&1 == 1 {
@@ -154,11 +177,8 @@ func (l *Log) loadTree(ctx context.Context, tx *sql.Tx) error {
 	for i, x := range indexes {
 		l.tree.frontier[x] = hashes[i]
 	}
-	if l.tiles, err = loadTiler(ctx, tx, n); err != nil {
-		return err
-	}
-	l.treeEpoch, l.treeLoaded = l.db.Epoch(), true
-	return nil
+	l.tiles, err = loadTiler(ctx, tx, n)
+	return err
 }
 
 func encodeHash(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }

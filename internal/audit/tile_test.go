@@ -309,3 +309,42 @@ func TestCache(t *testing.T) {
 		}
 	}
 }
+
+// Writes that fail without appending (a case not found, a conflict) leave the
+// cached frontier and tiles in place; one that takes a leaf with it makes the next
+// append read them afresh. Either way the log stays true.
+func TestFailedWritesWithoutLeavesKeepTheCache(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.appendN(t, 0, 250)
+	boom := errors.New("boom")
+	loads := f.log.loads
+	for i := 250; i < 270; i++ { // across a tile's end
+		if err := f.db.Update(ctx, func(*sql.Tx) error { return boom }); !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		f.appendN(t, i, i+1)
+	}
+	if f.log.loads != loads {
+		t.Fatalf("failed writes that appended nothing made the cache reload %d times", f.log.loads-loads)
+	}
+	err := f.db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := f.log.Append(ctx, tx, event(999)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	f.appendN(t, 270, 271)
+	if f.log.loads != loads+1 {
+		t.Fatalf("after a rolled-back leaf the cache reloaded %d times, want once", f.log.loads-loads)
+	}
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := f.log.Verify(ctx, f.vkey, nil); err != nil || rep.Leaves != 271 || rep.Tiles != 1 {
+		t.Fatalf("Verify: %+v, %v", rep, err)
+	}
+}
