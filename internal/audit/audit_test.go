@@ -78,27 +78,6 @@ func (f *fixture) appendN(t *testing.T, from, to int) {
 	}
 }
 
-// memTree computes the stored hashes of leaves in memory, independently of the
-// database, for comparison.
-func memTree(t *testing.T, leaves [][]byte) tlog.HashReader {
-	var hashes []tlog.Hash
-	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = hashes[x]
-		}
-		return out, nil
-	})
-	for n, d := range leaves {
-		h, err := tlog.StoredHashes(int64(n), d, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hashes = append(hashes, h...)
-	}
-	return r
-}
-
 func TestCanonical(t *testing.T) {
 	e := event(1)
 	a, err := e.Canonical()
@@ -151,7 +130,7 @@ func TestAppendProveVerify(t *testing.T) {
 			t.Fatalf("leaf %d: %s, %v", i, got, err)
 		}
 	}
-	mem := memTree(t, leaves)
+	_, mem := memHashes(t, leaves)
 	for _, size := range []int64{1, 2, 3, 8, 33, n} {
 		want, _ := tlog.TreeHash(size, mem)
 		got, err := f.log.TreeHash(ctx, size)
@@ -244,56 +223,42 @@ func TestAppendRollsBackWithItsWrite(t *testing.T) {
 
 func TestVerifyFindsTampering(t *testing.T) {
 	const n = 40
-	exec := func(f *fixture, q string, args ...any) {
-		t.Helper()
-		err := f.db.Update(context.Background(), func(tx *sql.Tx) error {
-			_, err := tx.Exec(q, args...)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	data := func(i int) string { d, _ := event(int64(i)).Canonical(); return string(d) }
-	cases := []struct {
-		name   string
-		tamper func(f *fixture)
-		index  int64
-	}{
-		{"edit a leaf", func(f *fixture) {
-			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 17", strings.Replace(data(17), `"allowed":true`, `"allowed":false`, 1))
+	checkTampering(t, []tamperCase{
+		{"edit a leaf", func(t *testing.T, f *fixture) {
+			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 17", strings.Replace(data(17), `"allowed":true`, `"allowed":false`, 1))
 		}, 17},
-		{"delete a leaf", func(f *fixture) { exec(f, "DELETE FROM audit_leaves WHERE idx = 23") }, 23},
-		{"swap two leaves", func(f *fixture) {
-			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 30", data(31))
-			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
+		{"delete a leaf", func(t *testing.T, f *fixture) { f.exec(t, "DELETE FROM audit_leaves WHERE idx = 23") }, 23},
+		{"swap two leaves", func(t *testing.T, f *fixture) {
+			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 30", data(31))
+			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
 		}, 30},
-		{"insert a leaf", func(f *fixture) {
+		{"insert a leaf", func(t *testing.T, f *fixture) {
 			// Leaves 25… move up one, rows and all, and a forged leaf takes 25.
 			for i := n - 1; i >= 25; i-- {
-				exec(f, "UPDATE audit_leaves SET idx = idx + 1 WHERE idx = ?", i)
+				f.exec(t, "UPDATE audit_leaves SET idx = idx + 1 WHERE idx = ?", i)
 			}
-			exec(f, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (25, ?, ?, 0)",
+			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (25, ?, ?, 0)",
 				data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte(data(5)))}))
 		}, 25},
-		{"append a leaf with made-up hashes", func(f *fixture) {
-			exec(f, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (?, ?, ?, 0)",
+		{"append a leaf with made-up hashes", func(t *testing.T, f *fixture) {
+			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (?, ?, ?, 0)",
 				n, data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte("x"))}))
 		}, n},
-		{"edit a stored hash", func(f *fixture) {
+		{"edit a stored hash", func(t *testing.T, f *fixture) {
 			// Leaf 11 completes subtrees of levels 1 and 2; change level 1.
 			hs := storedHashes(t, f, 11)
 			hs[1] = tlog.RecordHash([]byte("x"))
-			exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = 11", encodeHashes(hs))
+			f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = 11", encodeHashes(hs))
 		}, 11},
-		{"delete a stored hash", func(f *fixture) {
+		{"delete a stored hash", func(t *testing.T, f *fixture) {
 			hs := storedHashes(t, f, 7)
-			exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = 7", encodeHashes(hs[:len(hs)-1]))
+			f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = 7", encodeHashes(hs[:len(hs)-1]))
 		}, 7},
-		{"rewrite a leaf with its hashes", func(f *fixture) {
+		{"rewrite a leaf with its hashes", func(t *testing.T, f *fixture) {
 			// The operator recomputes every hash after editing leaf 3; only the
 			// signed checkpoint can tell.
-			exec(f, "UPDATE audit_leaves SET data = ? WHERE idx = 3", data(4))
+			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 3", data(4))
 			var leaves [][]byte
 			for i := range n {
 				if i == 3 {
@@ -305,23 +270,37 @@ func TestVerifyFindsTampering(t *testing.T) {
 			var r Recomputer
 			for i, d := range leaves {
 				hs, _ := r.Add(d)
-				exec(f, "UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i)
+				f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i)
 			}
 		}, 0},
-	}
+	}, func(t *testing.T, f *fixture) {
+		f.appendN(t, 0, 20)
+		if _, err := f.log.Checkpoint(context.Background(), f.signer); err != nil {
+			t.Fatal(err)
+		}
+		f.appendN(t, 20, n)
+	})
+}
+
+type tamperCase struct {
+	name   string
+	tamper func(t *testing.T, f *fixture)
+	index  int64 // the leaf Verify must name
+}
+
+// checkTampering builds a log with build for each case, checks that it verifies,
+// tampers with it, and checks that Verify names the case's leaf.
+func checkTampering(t *testing.T, cases []tamperCase, build func(t *testing.T, f *fixture)) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t)
-			f.appendN(t, 0, 20)
-			if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
-				t.Fatal(err)
-			}
-			f.appendN(t, 20, n)
+			build(t, f)
 			if _, err := f.log.Verify(ctx, f.vkey, nil); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
-			c.tamper(f)
+			c.tamper(t, f)
 			_, err := f.log.Verify(ctx, f.vkey, nil)
 			var te *TamperError
 			if !errors.As(err, &te) {
@@ -511,7 +490,8 @@ func TestFill(t *testing.T) {
 		d, _ := event(int64(i)).Canonical()
 		leaves = append(leaves, d)
 	}
-	want, _ := tlog.TreeHash(1240, memTree(t, leaves))
+	_, mem := memHashes(t, leaves)
+	want, _ := tlog.TreeHash(1240, mem)
 	if got, err := f.log.TreeHash(ctx, 1240); err != nil || got != want {
 		t.Fatalf("tree hash after Fill: %v %v", got, err)
 	}
