@@ -47,6 +47,7 @@ var zhStatus = map[int]string{
 	http.StatusUnprocessableEntity:   "请求内容无效",
 	http.StatusInternalServerError:   "服务器内部错误",
 	http.StatusServiceUnavailable:    "服务暂不可用",
+	http.StatusTooManyRequests:       "请求过于频繁，请稍后再试",
 }
 
 func newProblem(status int, msg string, errs ...error) huma.StatusError {
@@ -73,10 +74,12 @@ func init() {
 }
 
 var kindStatus = map[collection.Kind]int{
-	collection.Invalid:   http.StatusUnprocessableEntity,
-	collection.NotFound:  http.StatusNotFound,
-	collection.Conflict:  http.StatusConflict,
-	collection.Forbidden: http.StatusForbidden,
+	collection.Invalid:         http.StatusUnprocessableEntity,
+	collection.NotFound:        http.StatusNotFound,
+	collection.Conflict:        http.StatusConflict,
+	collection.Forbidden:       http.StatusForbidden,
+	collection.Unauthenticated: http.StatusUnauthorized,
+	collection.TooMany:         http.StatusTooManyRequests,
 }
 
 // problem turns a service error into the problem the client sees. Unexpected errors

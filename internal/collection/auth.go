@@ -11,15 +11,19 @@ import (
 	"time"
 )
 
-// Principal is who is asking. The lender's administrators see and change
-// everything; an agency sees the cases assigned to it and the borrowers behind them,
-// and works them through the gate. (Users and roles arrive with the web UI; they
-// will map onto a Principal.)
+// Principal is who is asking: an API token or a signed-in user. The lender's
+// administrators see and change everything; an agency sees the cases assigned to it
+// and the borrowers behind them, and works them through the gate.
 type Principal struct {
 	Admin    bool
 	AgencyID string
-	// Name identifies the credential in logs.
+	// Name identifies the credential in logs: the token's name, or "user:<username>".
 	Name string
+	// Role is one of Roles. An administrator token has RoleAdmin; an agency token
+	// acts as the agency's manager.
+	Role string
+	// UserID and Lang are set for a signed-in user.
+	UserID, Lang string
 }
 
 // Token scopes.
@@ -111,11 +115,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	case err != nil:
 		return Principal{}, err // not cached: the database may recover
 	case scope == ScopeAdmin:
-		p.Admin = true
+		p.Admin, p.Role = true, RoleAdmin
 	case !approved.Bool:
 		err = errAgencyNotApproved
 	default:
-		p.AgencyID = agency.String
+		p.AgencyID, p.Role = agency.String, RoleAgencyManager
 	}
 	s.tokens.put(hash, tokenEntry{p: p, err: err, expires: now.Add(tokenCacheTTL)}, gen)
 	return p, err

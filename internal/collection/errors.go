@@ -14,10 +14,12 @@ type Kind uint8
 
 // The kinds of error.
 const (
-	Invalid   Kind = iota + 1 // the input is wrong; nothing changed
-	NotFound                  // no such thing, or not visible to the caller
-	Conflict                  // the request clashes with the current state
-	Forbidden                 // the caller may not do this at all
+	Invalid         Kind = iota + 1 // the input is wrong; nothing changed
+	NotFound                        // no such thing, or not visible to the caller
+	Conflict                        // the request clashes with the current state
+	Forbidden                       // the caller may not do this at all
+	Unauthenticated                 // the credentials are wrong: who is asking is unknown
+	TooMany                         // too many attempts: try again later
 )
 
 // Error is a failure the caller can act on, in English and Simplified Chinese.
@@ -47,7 +49,7 @@ func notFound(what, id string) *Error {
 var zhNames = map[string]string{
 	"lender": "贷款机构", "agency": "催收机构", "borrower": "借款人", "debt": "债务", "case": "案件",
 	"party": "联系人", "attempt": "联系记录", "contact method": "联系方式", "opt-out": "退订记录", "hold": "暂停状态",
-	"audit entry": "审计条目",
+	"audit entry": "审计条目", "user": "用户",
 }
 
 func conflict(en, zh string) *Error { return &Error{Kind: Conflict, EN: en, ZH: zh} }

@@ -26,6 +26,7 @@ type Service struct {
 	defaultPack string
 	now         func() time.Time
 	tokens      tokenCache
+	logins      loginLimiter
 	audit       *audit.Log
 	signer      note.Signer // signs the audit log's checkpoints
 

@@ -95,3 +95,32 @@ func TestLoadGeneratesOnceAndHonoursEnv(t *testing.T) {
 		t.Error("bad FAIRDEBT_KEYS accepted")
 	}
 }
+
+func TestPasswords(t *testing.T) {
+	h, err := HashPassword("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(h, "staple") {
+		t.Fatalf("hash %q", h)
+	}
+	if h2, _ := HashPassword("correct horse battery staple"); h2 == h {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	for pw, want := range map[string]bool{"correct horse battery staple": true, "correct horse battery stapl": false, "": false,
+		"Correct horse battery staple": false} {
+		if ok, err := CheckPassword(h, pw); err != nil || ok != want {
+			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
+		}
+	}
+	if _, err := HashPassword(strings.Repeat("x", MaxPasswordLen+1)); err == nil {
+		t.Error("an overlong password was hashed")
+	}
+	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA"} {
+		if _, err := CheckPassword(bad, "x"); err == nil {
+			t.Errorf("CheckPassword accepted the malformed hash %q", bad)
+		}
+	}
+}
