@@ -27,6 +27,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/demo"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/web"
 )
 
 // EnvAdminToken may carry an administrator API token chosen by the operator.
@@ -172,7 +173,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	if err != nil {
 		return inputError(fmt.Errorf("--addr: %w", err))
 	}
-	srv := newHTTPServer(api.New(svc, log, metrics))
+	ui, err := web.New(svc, log, api.New(svc, log, metrics))
+	if err != nil {
+		return err
+	}
+	srv := newHTTPServer(ui)
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "url", url, "data", o.data, "pack", o.pack)
 	if seeded != nil {
@@ -244,6 +249,8 @@ fairdebt demo is running / 演示已启动
   OpenAPI    %[1]s/openapi.json
   metrics    %[1]s/metrics
 
+  web UI     %[1]s/login
+%[7]s
   admin token (lender)          %[2]s
   agency token (%[3]s)  %[4]s
 
@@ -254,5 +261,19 @@ fairdebt demo is running / 演示已启动
 
   The data is synthetic and lives in a temporary directory unless --data was given.
   数据均为合成数据。按 Ctrl+C 退出。
-`, url, r.AdminToken, r.AgencyID, r.AgencyToken, r.SampleCase, r.SampleParty)
+`, url, r.AdminToken, r.AgencyID, r.AgencyToken, r.SampleCase, r.SampleParty, demoLogins(r.Logins))
+}
+
+// demoLogins lists the demo's web UI users, one line each.
+func demoLogins(logins []demo.Login) string {
+	var b strings.Builder
+	b.WriteString("  sign in as / 登录账号 (username  password  role):\n")
+	for _, l := range logins {
+		role := l.Role
+		if l.AgencyID != "" {
+			role += " (" + l.AgencyID + ")"
+		}
+		fmt.Fprintf(&b, "    %-12s %-18s %s\n", l.Username, l.Password, role)
+	}
+	return b.String()
 }

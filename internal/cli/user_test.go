@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/demo"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -106,5 +107,21 @@ func TestUserCommands(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`(?m)^li\.ming\s+compliance\s+-\s+-\s+\d{4}-\d\d-\d\d\s+active$`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^reg\.one\s+regulator\s+-\s+en\s`).MatchString(out) || strings.Contains(out, "argon2") {
 		t.Fatalf("user list: %d\n%s", code, out)
+	}
+}
+
+// The demo prints the web UI's address and one login per demo user.
+func TestPrintDemoLogins(t *testing.T) {
+	var b bytes.Buffer
+	printDemo(&b, "http://127.0.0.1:8080", &demo.Result{Logins: []demo.Login{
+		{Username: "admin", Role: "admin", Password: "p1"},
+		{Username: "collector.a", Role: "collector", AgencyID: "demo-agency-a", Password: "p2"},
+	}})
+	out := b.String()
+	for _, want := range []string{"web UI     http://127.0.0.1:8080/login", "admin        p1                 admin\n",
+		"collector.a  p2                 collector (demo-agency-a)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo banner lacks %q:\n%s", want, out)
+		}
 	}
 }

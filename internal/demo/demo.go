@@ -6,8 +6,11 @@ package demo
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 	"time"
@@ -34,12 +37,18 @@ type Config struct {
 
 // Result tells the operator how to reach the demo.
 type Result struct {
+	// Logins are the web UI's demo users, one per role (and a manager of the
+	// second agency), with passwords generated for this run.
+	Logins                            []Login
 	AdminToken, AgencyID, AgencyToken string
 	OtherAgencyToken                  string // the second approved agency
 	UnapprovedAgencyToken             string // refused by the API
 	SampleCase, SampleParty           string
 	Borrowers, Attempts               int
 }
+
+// Login is a demo user of the web UI.
+type Login struct{ Username, Role, AgencyID, Password string }
 
 // The demo's fixed ids.
 const (
@@ -78,7 +87,7 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	admin := collection.Principal{Admin: true, Name: "demo"}
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "demo"}
 	if _, err := svc.Lender(ctx, admin, LenderID); err == nil {
 		return nil, fmt.Errorf("this database already holds the demo dataset (its tokens were printed when it was created); use a new --data directory")
 	}
@@ -110,6 +119,21 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 		if *t.dst, err = svc.IssueToken(ctx, t.in); err != nil {
 			return nil, err
 		}
+	}
+	for _, l := range []Login{
+		{Username: "admin", Role: collection.RoleAdmin},
+		{Username: "compliance", Role: collection.RoleCompliance},
+		{Username: "manager.a", Role: collection.RoleAgencyManager, AgencyID: AgencyID},
+		{Username: "collector.a", Role: collection.RoleCollector, AgencyID: AgencyID},
+		{Username: "manager.b", Role: collection.RoleAgencyManager, AgencyID: OtherAgencyID},
+		{Username: "regulator", Role: collection.RoleRegulator},
+	} {
+		l.Password = password()
+		if _, err := svc.CreateUser(ctx, admin, collection.UserInput{Username: l.Username, Role: l.Role, AgencyID: l.AgencyID,
+			Password: l.Password}); err != nil {
+			return nil, err
+		}
+		r.Logins = append(r.Logins, l)
 	}
 
 	// People first (a month ago), in parallel so the group commit batches them.
@@ -307,4 +331,13 @@ func (p *person) finish(ctx context.Context, svc *collection.Service, admin coll
 		_, err = svc.CreateOptOut(ctx, admin, collection.OptOutInput{PartyID: p.id, Channel: "sms", Source: "sms_reply"})
 	}
 	return err
+}
+
+// password returns a fresh 16-character password for a demo login.
+func password() string {
+	b := make([]byte, 10)
+	if _, err := crand.Read(b); err != nil {
+		panic("demo: no randomness: " + err.Error())
+	}
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }

@@ -56,6 +56,25 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, r.UnapprovedAgencyToken); !collection.IsKind(err, collection.Forbidden) {
 		t.Errorf("the unapproved agency's token: %v, want forbidden", err)
 	}
+	// One web login per role, each signing in with its printed password.
+	var roles []string
+	for _, l := range r.Logins {
+		p, err := func() (collection.Principal, error) {
+			_, p, err := svc.Login(ctx, l.Username, l.Password, "demo-test")
+			return p, err
+		}()
+		if err != nil || p.Role != l.Role || p.AgencyID != l.AgencyID {
+			t.Errorf("demo login %s: %+v, %v", l.Username, p, err)
+		}
+		if !slices.Contains(roles, l.Role) {
+			roles = append(roles, l.Role)
+		}
+	}
+	for _, role := range collection.Roles {
+		if !slices.Contains(roles, role) {
+			t.Errorf("no demo login has the role %s", role)
+		}
+	}
 
 	// decide asks the gate about borrower i (0-based) and returns the violated categories.
 	decide := func(i int, party func(p []collection.Party) string, channel, purpose string) (bool, []string) {
