@@ -39,8 +39,8 @@ func (s *Service) AuditCheckpoint(ctx context.Context) (string, error) {
 // AuditEntry returns leaf index with its inclusion proof against the latest
 // checkpoint. Leaves name every agency's cases, so only administrators read them.
 func (s *Service) AuditEntry(ctx context.Context, p Principal, index int64) (audit.Receipt, error) {
-	if !p.Admin {
-		return audit.Receipt{}, errAdminOnly
+	if err := need(p, ActAuditEntries); err != nil {
+		return audit.Receipt{}, err
 	}
 	if s.signer == nil {
 		return audit.Receipt{}, errNoSigner

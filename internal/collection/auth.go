@@ -26,10 +26,13 @@ type Principal struct {
 	UserID, Lang string
 }
 
-// Token scopes.
+// Token scopes. A token acts with a role: admin, compliance and regulator tokens
+// with those roles, an agency token as the agency's manager.
 const (
-	ScopeAdmin  = "admin"
-	ScopeAgency = "agency"
+	ScopeAdmin      = "admin"
+	ScopeAgency     = "agency"
+	ScopeCompliance = "compliance"
+	ScopeRegulator  = "regulator"
 )
 
 // tokenPrefix marks fairdebt API tokens so secret scanners can find leaked ones.
@@ -116,6 +119,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, err // not cached: the database may recover
 	case scope == ScopeAdmin:
 		p.Admin, p.Role = true, RoleAdmin
+	case scope == ScopeCompliance || scope == ScopeRegulator:
+		p.Role = scope // the scopes are the roles' names
 	case !approved.Bool:
 		err = errAgencyNotApproved
 	default:
@@ -127,7 +132,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 
 // TokenInput creates an API token.
 type TokenInput struct {
-	Scope    string `json:"scope" enum:"admin,agency"`
+	Scope    string `json:"scope" enum:"admin,agency,compliance,regulator" doc:"the role the token acts with; an agency token acts as the agency's manager"`
 	AgencyID string `json:"agency_id,omitempty" doc:"required for scope agency"`
 	Name     string `json:"name" minLength:"1" maxLength:"100" doc:"what the token is for, e.g. dialer-1"`
 }
@@ -135,8 +140,8 @@ type TokenInput struct {
 // CreateToken issues an API token and returns it; only its keyed hash is stored, so
 // this is the only time it can be read.
 func (s *Service) CreateToken(ctx context.Context, p Principal, in TokenInput) (string, error) {
-	if !p.Admin {
-		return "", errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return "", err
 	}
 	return s.IssueToken(ctx, in)
 }
@@ -144,7 +149,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, in TokenInput) (
 // IssueToken issues an API token without asking who wants it: for the server's own
 // bootstrap (the first administrator token, the demo).
 func (s *Service) IssueToken(ctx context.Context, in TokenInput) (string, error) {
-	if err := oneOf("scope", in.Scope, ScopeAdmin, ScopeAgency); err != nil {
+	if err := oneOf("scope", in.Scope, ScopeAdmin, ScopeAgency, ScopeCompliance, ScopeRegulator); err != nil {
 		return "", err
 	}
 	if err := checkText("name", strings.TrimSpace(in.Name), true, 100); err != nil {
@@ -157,7 +162,7 @@ func (s *Service) IssueToken(ctx context.Context, in TokenInput) (string, error)
 		}
 		agency = in.AgencyID
 	} else if in.AgencyID != "" {
-		return "", invalid("agency_id", "an admin token belongs to no agency", "管理员令牌不属于任何机构")
+		return "", invalid("agency_id", "only an agency token belongs to an agency", "只有机构令牌才属于某个机构")
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

@@ -60,6 +60,9 @@ const maxCachedDebtors = 50_000
 // decision in the same transaction, whether allowed or denied. Attempts for one
 // debtor are decided one at a time against everything recorded before them.
 func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*Attempt, error) {
+	if err := need(p, ActWork); err != nil {
+		return nil, err
+	}
 	channel, err := policy.ParseChannel(in.Channel)
 	if err != nil {
 		return nil, invalid("channel", err.Error(), "未知的渠道")
@@ -100,7 +103,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		if err != nil {
 			return err
 		}
-		if !p.Admin && c.agencyID != p.AgencyID {
+		if !p.sees(c.agencyID) {
 			return notFoundIf(true, "case_id", "case", in.CaseID)
 		}
 		if in.IdempotencyKey != "" {
@@ -211,6 +214,9 @@ func (s *Service) checkMethod(ctx context.Context, tx *sql.Tx, id, partyID strin
 // a connected call starts the post-conversation wait, an invalid number makes the
 // debtor unreachable.
 func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result string) (*Attempt, error) {
+	if err := need(p, ActWork); err != nil {
+		return nil, err
+	}
 	r, err := policy.ParseResult(result)
 	if err != nil || r == policy.Pending {
 		return nil, invalid("result", fmt.Sprintf("%q is not an outcome (want connected, no_answer, busy, voicemail, invalid_number, failed, delivered or replied)", result),
@@ -225,7 +231,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 		if err != nil {
 			return err
 		}
-		if !p.Admin && a.AgencyID != p.AgencyID {
+		if !p.sees(a.AgencyID) {
 			return notFound("attempt", attemptID)
 		}
 		if !a.Allowed {
@@ -320,7 +326,7 @@ func (s *Service) Attempt(ctx context.Context, p Principal, id string) (*Attempt
 	if err != nil {
 		return nil, err
 	}
-	if !p.Admin && a.AgencyID != p.AgencyID {
+	if !p.sees(a.AgencyID) {
 		return nil, notFound("attempt", id)
 	}
 	return a, nil

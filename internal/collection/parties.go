@@ -121,8 +121,8 @@ type PartyInput struct {
 // CreateParty adds a non-debtor party. It refuses a party without a consent record
 // and more emergency contacts than the borrower's rule pack allows.
 func (s *Service) CreateParty(ctx context.Context, p Principal, in PartyInput) (*Party, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "pty")
 	if err != nil {
@@ -301,6 +301,9 @@ type PartyUpdate struct {
 // UpdateParty records an objection or a withdrawal of consent. Agencies may record
 // them too: a person who says "stop" on a call must be heard at once.
 func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in PartyUpdate) (*Party, error) {
+	if err := need(p, ActProtect); err != nil {
+		return nil, err
+	}
 	pt, err := s.Party(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -347,8 +350,8 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 
 // AddContactMethod adds a phone number, e-mail address or IM id to a party.
 func (s *Service) AddContactMethod(ctx context.Context, p Principal, partyID string, in ContactMethodInput) (*Party, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	methods, err := s.prepareMethods("", []ContactMethodInput{in})
 	if err != nil {
@@ -410,6 +413,9 @@ type OptOutInput struct {
 
 // CreateOptOut records an opt-out. Agencies may record them for their cases.
 func (s *Service) CreateOptOut(ctx context.Context, p Principal, in OptOutInput) (*OptOut, error) {
+	if err := need(p, ActProtect); err != nil {
+		return nil, err
+	}
 	if _, err := policy.ParseChannel(in.Channel); err != nil {
 		return nil, invalid("channel", err.Error(), "未知的渠道")
 	}
@@ -469,8 +475,8 @@ func (s *Service) OptOuts(ctx context.Context, p Principal, borrowerID string) (
 // DeleteOptOut lifts an opt-out; only the lender's administrators may, when the
 // person asks to be contacted on that channel again.
 func (s *Service) DeleteOptOut(ctx context.Context, p Principal, partyID, channel string) error {
-	if !p.Admin {
-		return errAdminOnly
+	if err := need(p, ActLift); err != nil {
+		return err
 	}
 	return s.db.Update(ctx, func(tx *sql.Tx) error {
 		var borrower string
@@ -509,6 +515,9 @@ type HoldInput struct {
 // CreateHold puts a hold on a borrower. Agencies may record a hold for their cases
 // (a debtor disputes the debt on a call); only the lender may lift one.
 func (s *Service) CreateHold(ctx context.Context, p Principal, borrowerID string, in HoldInput) (*Hold, error) {
+	if err := need(p, ActProtect); err != nil {
+		return nil, err
+	}
 	if _, err := policy.ParseHold(in.Hold); err != nil {
 		return nil, invalid("hold", err.Error(), "未知的暂停状态")
 	}
@@ -561,8 +570,8 @@ func (s *Service) holds(ctx context.Context, q querier, borrowerID string) ([]Ho
 
 // DeleteHold lifts a hold; only the lender's administrators may.
 func (s *Service) DeleteHold(ctx context.Context, p Principal, borrowerID, hold string) error {
-	if !p.Admin {
-		return errAdminOnly
+	if err := need(p, ActLift); err != nil {
+		return err
 	}
 	return s.db.Update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM holds WHERE borrower_id = $1 AND hold = $2", borrowerID, hold)
@@ -591,6 +600,9 @@ type PromiseInput struct {
 
 // CreatePromise records a borrower's promise to pay on a case.
 func (s *Service) CreatePromise(ctx context.Context, p Principal, caseID string, in PromiseInput) (*Promise, error) {
+	if err := need(p, ActWork); err != nil {
+		return nil, err
+	}
 	if in.Amount <= 0 {
 		return nil, invalid("amount", "must be positive", "须为正数")
 	}

@@ -165,8 +165,8 @@ type LenderInput struct {
 
 // CreateLender adds a lender.
 func (s *Service) CreateLender(ctx context.Context, p Principal, in LenderInput) (*Lender, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "lnd")
 	if err != nil {
@@ -195,7 +195,7 @@ func idTakenIf(taken bool, field, id string) error {
 
 // Lender returns one lender.
 func (s *Service) Lender(ctx context.Context, p Principal, id string) (*Lender, error) {
-	if !p.Admin {
+	if !p.Can(ActReadAll) {
 		return nil, notFound("lender", id)
 	}
 	var l Lender
@@ -210,7 +210,7 @@ func (s *Service) Lender(ctx context.Context, p Principal, id string) (*Lender, 
 
 // Lenders lists lenders.
 func (s *Service) Lenders(ctx context.Context, p Principal, page Page) ([]Lender, error) {
-	if !p.Admin {
+	if !p.Can(ActReadAll) {
 		return []Lender{}, nil
 	}
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Lender, error) {
@@ -233,8 +233,8 @@ type AgencyInput struct {
 
 // CreateAgency adds an agency.
 func (s *Service) CreateAgency(ctx context.Context, p Principal, in AgencyInput) (*Agency, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "agc")
 	if err != nil {
@@ -267,7 +267,7 @@ func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
 
 // Agency returns one agency; an agency sees only itself.
 func (s *Service) Agency(ctx context.Context, p Principal, id string) (*Agency, error) {
-	if !p.Admin && p.AgencyID != id {
+	if !p.sees(id) {
 		return nil, notFound("agency", id)
 	}
 	a, err := scanAgency(s.db.R.QueryRowContext(ctx, "SELECT "+agencyColumns+" FROM agencies WHERE id = $1", id))
@@ -280,7 +280,7 @@ func (s *Service) Agency(ctx context.Context, p Principal, id string) (*Agency, 
 // Agencies lists agencies; an agency sees only itself.
 func (s *Service) Agencies(ctx context.Context, p Principal, page Page) ([]Agency, error) {
 	scan := func(r *sql.Rows) (Agency, error) { return scanAgency(r) }
-	if !p.Admin {
+	if !p.Can(ActReadAll) {
 		return collect(ctx, s.db.R, scan, "SELECT "+agencyColumns+" FROM agencies WHERE id = $1 AND id > $2", p.AgencyID, page.After)
 	}
 	return collect(ctx, s.db.R, scan, "SELECT "+agencyColumns+" FROM agencies WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
@@ -289,8 +289,8 @@ func (s *Service) Agencies(ctx context.Context, p Principal, page Page) ([]Agenc
 // SetAgencyApproved puts an agency on the white list or takes it off. An agency
 // taken off can no longer use the API or be assigned cases.
 func (s *Service) SetAgencyApproved(ctx context.Context, p Principal, id string, approved bool) (*Agency, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	err := s.db.Update(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE agencies SET approved = $1 WHERE id = $2", approved, id)
@@ -325,8 +325,8 @@ type BorrowerInput struct {
 
 // CreateBorrower adds a borrower and the debtor party.
 func (s *Service) CreateBorrower(ctx context.Context, p Principal, in BorrowerInput) (*Borrower, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "bor")
 	if err != nil {
@@ -428,7 +428,7 @@ func scanBorrower(r interface{ Scan(...any) error }) (Borrower, error) {
 // Borrowers lists borrowers; an agency sees those with a case assigned to it.
 func (s *Service) Borrowers(ctx context.Context, p Principal, page Page) ([]Borrower, error) {
 	scan := func(r *sql.Rows) (Borrower, error) { return scanBorrower(r) }
-	if p.Admin {
+	if p.Can(ActReadAll) {
 		return collect(ctx, s.db.R, scan, "SELECT "+borrowerColumns+" FROM borrowers WHERE id > $1 ORDER BY id LIMIT $2",
 			page.After, page.limit())
 	}
@@ -442,7 +442,7 @@ func (s *Service) Borrowers(ctx context.Context, p Principal, page Page) ([]Borr
 func (s *Service) borrowerVisible(ctx context.Context, q querier, p Principal, id string) error {
 	var one int
 	var err error
-	if p.Admin {
+	if p.Can(ActReadAll) {
 		err = q.QueryRowContext(ctx, "SELECT 1 FROM borrowers WHERE id = $1", id).Scan(&one)
 	} else {
 		err = q.QueryRowContext(ctx, "SELECT 1 FROM cases WHERE borrower_id = $1 AND agency_id = $2 LIMIT 1", id, p.AgencyID).Scan(&one)
@@ -474,8 +474,8 @@ type InstallmentInput struct {
 
 // CreateDebt adds a debt to a borrower.
 func (s *Service) CreateDebt(ctx context.Context, p Principal, in DebtInput) (*Debt, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "dbt")
 	if err != nil {
@@ -632,8 +632,8 @@ type CaseInput struct {
 
 // CreateCase assigns a debt to an approved agency.
 func (s *Service) CreateCase(ctx context.Context, p Principal, in CaseInput) (*Case, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	id, err := checkID("id", in.ID, "case")
 	if err != nil {
@@ -687,7 +687,7 @@ func scanCase(r interface{ Scan(...any) error }) (Case, error) {
 // Case returns one case; an agency sees only its own.
 func (s *Service) Case(ctx context.Context, p Principal, id string) (*Case, error) {
 	c, err := scanCase(s.db.R.QueryRowContext(ctx, "SELECT "+caseColumns+" FROM cases WHERE id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.Admin && c.AgencyID != p.AgencyID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.sees(c.AgencyID)) {
 		return nil, notFound("case", id)
 	}
 	if err != nil {
@@ -710,8 +710,11 @@ func (s *Service) Cases(ctx context.Context, p Principal, f CaseFilter, page Pag
 		}
 	}
 	agency := p.AgencyID
-	if p.Admin {
-		agency = ""
+	switch {
+	case p.Can(ActReadAll):
+		agency = "" // every agency's
+	case agency == "":
+		return []Case{}, nil // sees no agency's cases
 	}
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Case, error) { return scanCase(r) },
 		"SELECT "+caseColumns+` FROM cases WHERE id > $1 AND ($2 = '' OR agency_id = $2) AND ($3 = '' OR status = $3)
@@ -726,8 +729,11 @@ func (s *Service) SetCaseStatus(ctx context.Context, p Principal, id, status str
 	if _, err := s.Case(ctx, p, id); err != nil {
 		return nil, err
 	}
-	if !p.Admin && status == CaseOpen {
+	switch {
+	case status == CaseOpen && !p.Can(ActReopen):
 		return nil, &Error{Kind: Forbidden, Field: "status", EN: "only the lender may reopen a case", ZH: "只有贷款机构可以重新开启案件"}
+	case !p.Can(ActWork) && !p.Can(ActLift):
+		return nil, forbidden(p, ActWork)
 	}
 	err := s.db.Update(ctx, func(tx *sql.Tx) error {
 		delete(s.cases, id)

@@ -74,8 +74,8 @@ func checkPassword(username, password string) error {
 
 // CreateUser adds a user. Only administrators may; the command line acts as one.
 func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*User, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	if !usernamePattern.MatchString(in.Username) {
@@ -138,8 +138,8 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 // SetPassword replaces a user's password and ends their sessions. Only
 // administrators may.
 func (s *Service) SetPassword(ctx context.Context, p Principal, username, password string) error {
-	if !p.Admin {
-		return errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return err
 	}
 	username = strings.ToLower(strings.TrimSpace(username))
 	if err := checkPassword(username, password); err != nil {
@@ -172,8 +172,8 @@ func (s *Service) SetPassword(ctx context.Context, p Principal, username, passwo
 
 // Users lists the users, by username. Only administrators may.
 func (s *Service) Users(ctx context.Context, p Principal) ([]User, error) {
-	if !p.Admin {
-		return nil, errAdminOnly
+	if err := need(p, ActManage); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id, username, role, COALESCE(agency_id, ''), lang, created_at, disabled_at IS NOT NULL
 		FROM users ORDER BY username`)

@@ -1,0 +1,85 @@
+package collection
+
+import "fmt"
+
+// The authorisation layer. Every decision about who may do what is made here, by
+// Can (may this principal's role take this action at all?) and sees (may it see
+// what belongs to this agency?), for the JSON API and the web UI alike: the
+// service's methods ask these two and nothing else.
+//
+// A principal that may not take an action gets 403. One that may, but asks about
+// something of another agency, gets 404, worded as for something that does not
+// exist, so that nobody learns what another agency holds.
+
+// Actions.
+const (
+	// ActManage is the lender's administration: lenders, agencies, borrowers,
+	// debts, parties and their contact methods, cases, tokens and users.
+	ActManage = "manage"
+	// ActReadAll is reading what every agency holds.
+	ActReadAll = "read_all"
+	// ActProtect is recording what a person asks for on a case one sees: a hold,
+	// an opt-out, an objection, a withdrawn consent.
+	ActProtect = "protect"
+	// ActLift is lifting a hold or an opt-out: the lender's decision.
+	ActLift = "lift"
+	// ActReopen is reopening a closed or paused case.
+	ActReopen = "reopen"
+	// ActWork is working cases one sees: contact attempts, outcomes, promises,
+	// pausing and closing.
+	ActWork = "work"
+	// ActAuditEntries is reading the audit log's leaves, which name every
+	// agency's cases.
+	ActAuditEntries = "audit_entries"
+)
+
+// grants says which actions each role may take.
+var grants = map[string]map[string]bool{
+	RoleAdmin:         {ActManage: true, ActReadAll: true, ActProtect: true, ActLift: true, ActReopen: true, ActWork: true, ActAuditEntries: true},
+	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true},
+	RoleRegulator:     {ActReadAll: true, ActAuditEntries: true},
+	RoleAgencyManager: {ActProtect: true, ActWork: true},
+	RoleCollector:     {ActProtect: true, ActWork: true},
+}
+
+// role is the principal's role. Admin marks an administrator whatever Role says;
+// an agency's principal without a role acts as the agency, as its tokens do.
+func (p Principal) role() string {
+	switch {
+	case p.Admin:
+		return RoleAdmin
+	case p.Role == "" && p.AgencyID != "":
+		return RoleAgencyManager
+	}
+	return p.Role
+}
+
+// Can reports whether the principal's role may take action.
+func (p Principal) Can(action string) bool { return grants[p.role()][action] }
+
+// sees reports whether the principal may see what belongs to agency: everyone's,
+// or its own agency's.
+func (p Principal) sees(agency string) bool {
+	return p.Can(ActReadAll) || (p.AgencyID != "" && p.AgencyID == agency)
+}
+
+// forbidden is the refusal of an action the principal's role may not take.
+func forbidden(p Principal, action string) *Error {
+	if action == ActManage {
+		return errAdminOnly
+	}
+	role := p.role()
+	if role == "" {
+		role = "none"
+	}
+	return &Error{Kind: Forbidden, EN: fmt.Sprintf("the role %s may not do this (%s)", role, action),
+		ZH: fmt.Sprintf("角色 %s 无权执行此操作（%s）", role, action)}
+}
+
+// need returns forbidden unless the principal may take action.
+func need(p Principal, action string) error {
+	if !p.Can(action) {
+		return forbidden(p, action)
+	}
+	return nil
+}
