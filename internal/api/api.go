@@ -277,6 +277,17 @@ func (s *server) register(a huma.API) {
 		wrap(s, func(ctx context.Context, p collection.Principal, in *caseStatus) (*body[collection.Case], error) {
 			return one(svc.SetCaseStatus(ctx, p, in.ID, in.Body.Status))
 		}))
+	type caseAssignment struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Collector string `json:"collector" maxLength:"64" doc:"username of a collector of the case's agency; empty to take the case off every worklist"`
+		}
+	}
+	assign := op("assign-case", http.MethodPut, "/v1/cases/{id}/assignment", "Put a case on a collector's worklist (administrators, the agency's managers)", "cases")
+	huma.Register(a, assign,
+		wrap(s, func(ctx context.Context, p collection.Principal, in *caseAssignment) (*body[collection.Case], error) {
+			return one(svc.AssignCase(ctx, p, in.ID, in.Body.Collector))
+		}))
 	type attemptList struct {
 		ID    string `path:"id" maxLength:"64"`
 		Limit int    `query:"limit" minimum:"0" maximum:"1000" doc:"at most this many, newest first (100 when 0)"`

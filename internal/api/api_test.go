@@ -10,6 +10,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,7 +49,7 @@ var operations = []string{
 	"create-borrower", "list-borrowers", "get-borrower", "list-borrower-debts", "list-borrower-parties", "list-borrower-optouts",
 	"create-hold", "delete-hold",
 	"create-debt", "get-debt",
-	"create-case", "list-cases", "get-case", "update-case", "list-case-attempts",
+	"create-case", "list-cases", "get-case", "update-case", "assign-case", "list-case-attempts",
 	"create-promise", "list-promises",
 	"create-party", "get-party", "update-party", "create-contact-method", "lookup-contact",
 	"create-optout", "delete-optout",
@@ -1855,4 +1856,40 @@ func TestCheck(t *testing.T) {
 	if n := countAttempts(t, h, h.f.CaseID); n != 0 {
 		t.Errorf("the dry run recorded %d attempts", n)
 	}
+}
+
+// TestAssignCase puts CASE1 on a collector's worklist and takes it off again.
+func TestAssignCase(t *testing.T) {
+	h := start(t)
+	f := h.f
+	ctx := context.Background()
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "test"}
+	for _, u := range []collection.UserInput{
+		{Username: "col.a1", Role: collection.RoleCollector, AgencyID: f.AgencyID, Password: "a synthetic passphrase"},
+		{Username: "col.a2", Role: collection.RoleCollector, AgencyID: f.OtherAgencyID, Password: "a synthetic passphrase"},
+	} {
+		if _, err := h.Service.CreateUser(ctx, admin, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := "/v1/cases/" + f.CaseID + "/assignment"
+	h.run(t, []step{
+		{name: "assign-case/to the agency's collector", method: "PUT", path: path, token: f.AgencyToken, body: map[string]any{"collector": "col.a1"}, want: 200,
+			check: func(t *testing.T, r response) {
+				var c collection.Case
+				if err := json.Unmarshal(r.body, &c); err != nil || c.CollectorID == "" {
+					t.Fatalf("case %s, %v", r.body, err)
+				}
+			}},
+		{name: "assign-case/to another agency's collector", method: "PUT", path: path, token: h.AdminToken, body: map[string]any{"collector": "col.a2"}, want: 422, field: "collector"},
+		{name: "assign-case/to nobody known", method: "PUT", path: path, token: h.AdminToken, body: map[string]any{"collector": "nobody"}, want: 422, field: "collector"},
+		{name: "assign-case/by another agency", method: "PUT", path: path, token: f.OtherAgencyToken, body: map[string]any{"collector": "col.a1"}, want: 404},
+		{name: "assign-case/missing body", method: "PUT", path: path, token: h.AdminToken, body: "{", want: 400},
+		{name: "assign-case/off every worklist", method: "PUT", path: path, token: h.AdminToken, body: map[string]any{"collector": ""}, want: 200,
+			check: func(t *testing.T, r response) {
+				if strings.Contains(string(r.body), "collector_id") {
+					t.Fatalf("still assigned: %s", r.body)
+				}
+			}},
+	})
 }

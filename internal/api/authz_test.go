@@ -23,6 +23,8 @@ var matrixClasses = map[string][5]int{
 	"protect": {ok, ok, 403, ok, 404},
 	// attempts, outcomes, promises
 	"work": {ok, 403, 403, ok, 404},
+	// putting a case on a collector's worklist
+	"assign": {ok, 403, 403, ok, 404},
 	// lifting a hold or an opt-out
 	"lift": {ok, ok, 403, 403, 403},
 	// the audit log's leaves
@@ -99,6 +101,7 @@ func TestRoleMatrix(t *testing.T) {
 		"get-case":   {class: "read", method: "GET", path: "/v1/cases/" + f.CaseID, body: none},
 		"update-case": {class: "protect", method: "PATCH", path: "/v1/cases/" + f.CaseID, body: body(map[string]any{"status": "paused"}),
 			after: func() { admin("PATCH", "/v1/cases/"+f.CaseID, map[string]any{"status": "open"}) }},
+		"assign-case":        {class: "assign", method: "PUT", path: "/v1/cases/" + f.CaseID + "/assignment", body: body(map[string]any{"collector": ""})},
 		"list-case-attempts": {class: "read", method: "GET", path: "/v1/cases/" + f.CaseID + "/attempts", body: none},
 		"create-promise":     {class: "work", method: "POST", path: "/v1/cases/" + f.CaseID + "/promises", body: body(map[string]any{"amount": 1, "due_date": "2026-12-01"})},
 		"list-promises":      {class: "read", method: "GET", path: "/v1/cases/" + f.CaseID + "/promises", body: none},

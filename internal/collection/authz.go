@@ -31,14 +31,17 @@ const (
 	// ActAuditEntries is reading the audit log's leaves, which name every
 	// agency's cases.
 	ActAuditEntries = "audit_entries"
+	// ActAssign is putting a case one sees on a collector's worklist.
+	ActAssign = "assign"
 )
 
 // grants says which actions each role may take.
 var grants = map[string]map[string]bool{
-	RoleAdmin:         {ActManage: true, ActReadAll: true, ActProtect: true, ActLift: true, ActReopen: true, ActWork: true, ActAuditEntries: true},
+	RoleAdmin: {ActManage: true, ActReadAll: true, ActProtect: true, ActLift: true, ActReopen: true, ActWork: true, ActAuditEntries: true,
+		ActAssign: true},
 	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true},
 	RoleRegulator:     {ActReadAll: true, ActAuditEntries: true},
-	RoleAgencyManager: {ActProtect: true, ActWork: true},
+	RoleAgencyManager: {ActProtect: true, ActWork: true, ActAssign: true},
 	RoleCollector:     {ActProtect: true, ActWork: true},
 }
 
@@ -82,4 +85,28 @@ func need(p Principal, action string) error {
 		return forbidden(p, action)
 	}
 	return nil
+}
+
+// collectorScope is, for a collector, the user whose cases alone they see (a value
+// no case has if the principal names no user); for everyone else "".
+func (p Principal) collectorScope() string {
+	if p.role() != RoleCollector {
+		return ""
+	}
+	if p.UserID == "" {
+		return "-" // not a user id: no case is assigned to it
+	}
+	return p.UserID
+}
+
+// seesCase reports whether the principal may see a case of agency assigned to
+// collector: as sees, and a collector only the cases assigned to them.
+func (p Principal) seesCase(agency, collector string) bool {
+	if !p.sees(agency) {
+		return false
+	}
+	if cs := p.collectorScope(); cs != "" {
+		return collector == cs
+	}
+	return true
 }

@@ -34,7 +34,7 @@ type AttemptInput struct {
 
 // caseInfo is what the gate needs of a case, cached on the writer goroutine.
 type caseInfo struct {
-	borrowerID, agencyID, status string
+	borrowerID, agencyID, collectorID, status string
 }
 
 // debtorState is a debtor's snapshot as the gate keeps it between decisions. It is
@@ -103,7 +103,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		if err != nil {
 			return err
 		}
-		if !p.sees(c.agencyID) {
+		if !p.seesCase(c.agencyID, c.collectorID) {
 			return notFoundIf(true, "case_id", "case", in.CaseID)
 		}
 		if in.IdempotencyKey != "" {
@@ -234,6 +234,12 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 		if !p.sees(a.AgencyID) {
 			return notFound("attempt", attemptID)
 		}
+		if p.collectorScope() != "" {
+			c, err := s.caseInfo(ctx, tx, a.CaseID)
+			if err != nil || !p.seesCase(c.agencyID, c.collectorID) {
+				return notFound("attempt", attemptID)
+			}
+		}
 		if !a.Allowed {
 			return conflict("the attempt was denied, so it was not made and has no outcome", "该联系已被拒绝，未实际发生，不能记录结果")
 		}
@@ -329,6 +335,11 @@ func (s *Service) Attempt(ctx context.Context, p Principal, id string) (*Attempt
 	if !p.sees(a.AgencyID) {
 		return nil, notFound("attempt", id)
 	}
+	if p.collectorScope() != "" {
+		if _, err := s.Case(ctx, p, a.CaseID); err != nil {
+			return nil, notFound("attempt", id)
+		}
+	}
 	return a, nil
 }
 
@@ -352,7 +363,8 @@ func (s *Service) caseInfo(ctx context.Context, tx *sql.Tx, id string) (caseInfo
 		return c, nil
 	}
 	var c caseInfo
-	err := tx.QueryRowContext(ctx, "SELECT borrower_id, agency_id, status FROM cases WHERE id = $1", id).Scan(&c.borrowerID, &c.agencyID, &c.status)
+	err := tx.QueryRowContext(ctx, "SELECT borrower_id, agency_id, COALESCE(collector_id, ''), status FROM cases WHERE id = $1", id).
+		Scan(&c.borrowerID, &c.agencyID, &c.collectorID, &c.status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, notFoundIf(true, "case_id", "case", id)
 	}

@@ -78,13 +78,15 @@ const (
 
 // Case is a debt assigned to an agency for collection.
 type Case struct {
-	ID         string    `json:"id"`
-	DebtID     string    `json:"debt_id"`
-	BorrowerID string    `json:"borrower_id"`
-	AgencyID   string    `json:"agency_id"`
-	Status     string    `json:"status" enum:"open,paused,closed"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id"`
+	DebtID     string `json:"debt_id"`
+	BorrowerID string `json:"borrower_id"`
+	AgencyID   string `json:"agency_id"`
+	// CollectorID is the user whose worklist the case is on, if any.
+	CollectorID string    `json:"collector_id,omitempty"`
+	Status      string    `json:"status" enum:"open,paused,closed"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Consent is the record of a person agreeing to be contacted about a borrower.

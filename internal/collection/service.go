@@ -433,8 +433,8 @@ func (s *Service) Borrowers(ctx context.Context, p Principal, page Page) ([]Borr
 			page.After, page.limit())
 	}
 	return collect(ctx, s.db.R, scan, "SELECT "+borrowerColumns+` FROM borrowers b WHERE id > $1
-		AND EXISTS (SELECT 1 FROM cases c WHERE c.borrower_id = b.id AND c.agency_id = $2) ORDER BY id LIMIT $3`,
-		page.After, p.AgencyID, page.limit())
+		AND EXISTS (SELECT 1 FROM cases c WHERE c.borrower_id = b.id AND c.agency_id = $2 AND ($4 = '' OR c.collector_id = $4))
+		ORDER BY id LIMIT $3`, page.After, p.AgencyID, page.limit(), p.collectorScope())
 }
 
 // borrowerVisible returns NotFound unless p may see the borrower: the lender's
@@ -445,7 +445,8 @@ func (s *Service) borrowerVisible(ctx context.Context, q querier, p Principal, i
 	if p.Can(ActReadAll) {
 		err = q.QueryRowContext(ctx, "SELECT 1 FROM borrowers WHERE id = $1", id).Scan(&one)
 	} else {
-		err = q.QueryRowContext(ctx, "SELECT 1 FROM cases WHERE borrower_id = $1 AND agency_id = $2 LIMIT 1", id, p.AgencyID).Scan(&one)
+		err = q.QueryRowContext(ctx, "SELECT 1 FROM cases WHERE borrower_id = $1 AND agency_id = $2 AND ($3 = '' OR collector_id = $3) LIMIT 1",
+			id, p.AgencyID, p.collectorScope()).Scan(&one)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("borrower", id)
@@ -674,12 +675,12 @@ func (s *Service) CreateCase(ctx context.Context, p Principal, in CaseInput) (*C
 	return c, nil
 }
 
-const caseColumns = "id, debt_id, borrower_id, agency_id, status, created_at, updated_at"
+const caseColumns = "id, debt_id, borrower_id, agency_id, COALESCE(collector_id, ''), status, created_at, updated_at"
 
 func scanCase(r interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var at, up int64
-	err := r.Scan(&c.ID, &c.DebtID, &c.BorrowerID, &c.AgencyID, &c.Status, &at, &up)
+	err := r.Scan(&c.ID, &c.DebtID, &c.BorrowerID, &c.AgencyID, &c.CollectorID, &c.Status, &at, &up)
 	c.CreatedAt, c.UpdatedAt = fromMS(at), fromMS(up)
 	return c, err
 }
@@ -687,7 +688,7 @@ func scanCase(r interface{ Scan(...any) error }) (Case, error) {
 // Case returns one case; an agency sees only its own.
 func (s *Service) Case(ctx context.Context, p Principal, id string) (*Case, error) {
 	c, err := scanCase(s.db.R.QueryRowContext(ctx, "SELECT "+caseColumns+" FROM cases WHERE id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.sees(c.AgencyID)) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.seesCase(c.AgencyID, c.CollectorID)) {
 		return nil, notFound("case", id)
 	}
 	if err != nil {
@@ -718,7 +719,44 @@ func (s *Service) Cases(ctx context.Context, p Principal, f CaseFilter, page Pag
 	}
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Case, error) { return scanCase(r) },
 		"SELECT "+caseColumns+` FROM cases WHERE id > $1 AND ($2 = '' OR agency_id = $2) AND ($3 = '' OR status = $3)
-		AND ($4 = '' OR borrower_id = $4) ORDER BY id LIMIT $5`, page.After, agency, f.Status, f.BorrowerID, page.limit())
+		AND ($4 = '' OR borrower_id = $4) AND ($6 = '' OR collector_id = $6) ORDER BY id LIMIT $5`,
+		page.After, agency, f.Status, f.BorrowerID, page.limit(), p.collectorScope())
+}
+
+// AssignCase puts a case on the worklist of a collector of its agency, named by
+// username, or takes it off any worklist when username is empty. The lender's
+// administrators and the agency's managers may.
+func (s *Service) AssignCase(ctx context.Context, p Principal, id, username string) (*Case, error) {
+	if err := need(p, ActAssign); err != nil {
+		return nil, err
+	}
+	c, err := s.Case(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	var collector any
+	if username != "" {
+		var userID, role string
+		var agency sql.NullString
+		err := s.db.R.QueryRowContext(ctx, "SELECT id, role, agency_id FROM users WHERE username = $1 AND disabled_at IS NULL",
+			strings.ToLower(username)).Scan(&userID, &role, &agency)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (role != RoleCollector || agency.String != c.AgencyID)) {
+			return nil, invalid("collector", "not an active collector of the case's agency", "不是该案件所属机构的在职催收员")
+		}
+		if err != nil {
+			return nil, err
+		}
+		collector = userID
+	}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		delete(s.cases, id)
+		_, err := tx.ExecContext(ctx, "UPDATE cases SET collector_id = $1, updated_at = $2 WHERE id = $3", collector, ms(s.now()), id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Case(ctx, p, id)
 }
 
 // SetCaseStatus opens, pauses or closes a case. Only open cases may be worked.

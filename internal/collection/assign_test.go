@@ -1,0 +1,144 @@
+package collection
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// A collector sees, and works, only the cases on their worklist; managers put
+// cases there, only their own agency's, only for their agency's collectors.
+func TestCollectorSeesOnlyAssignedCases(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	for _, a := range []string{"A", "B"} {
+		must(s.CreateAgency(ctx, admin, AgencyInput{ID: a, Name: a, Approved: true}))
+	}
+	for i, agency := range []string{"A", "A", "B"} {
+		b := fmt.Sprintf("B%d", i+1)
+		must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: b, LenderID: "L", Name: b, Timezone: "Asia/Shanghai",
+			ContactMethods: []ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861380000000%d", i)}}}))
+		must(s.CreateDebt(ctx, admin, DebtInput{ID: "D" + b, BorrowerID: b, Currency: "CNY", Principal: 1,
+			Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: agency}))
+	}
+	users := map[string]Principal{}
+	for _, u := range []UserInput{
+		{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
+		{Username: "col.a2", Role: RoleCollector, AgencyID: "A"},
+		{Username: "col.b", Role: RoleCollector, AgencyID: "B"},
+		{Username: "mgr.a", Role: RoleAgencyManager, AgencyID: "A"},
+		{Username: "reg", Role: RoleRegulator},
+	} {
+		u.Password = testPassword
+		must(s.CreateUser(ctx, admin, u))
+		_, p, err := s.Login(ctx, u.Username, testPassword, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[u.Username] = p
+	}
+	colA, colA2, mgrA := users["col.a"], users["col.a2"], users["mgr.a"]
+
+	c, err := s.AssignCase(ctx, mgrA, "C1", "COL.A")
+	if err != nil || c.CollectorID != colA.UserID {
+		t.Fatalf("assign C1 to col.a: %+v, %v", c, err)
+	}
+	for name, tc := range map[string]struct {
+		p      Principal
+		id, to string
+		kind   Kind
+	}{
+		"another agency's collector": {mgrA, "C1", "col.b", Invalid},
+		"not a collector":            {mgrA, "C1", "mgr.a", Invalid},
+		"nobody":                     {mgrA, "C1", "nobody", Invalid},
+		"another agency's case":      {mgrA, "C3", "col.a", NotFound},
+		"a regulator":                {users["reg"], "C1", "col.a", Forbidden},
+		"a collector":                {colA, "C1", "col.a", Forbidden},
+	} {
+		if _, err := s.AssignCase(ctx, tc.p, tc.id, tc.to); !IsKind(err, tc.kind) {
+			t.Errorf("%s: %v, want kind %d", name, err, tc.kind)
+		}
+	}
+
+	ids := func(p Principal) []string {
+		cs, err := s.Cases(ctx, p, CaseFilter{}, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		bs, err := s.Borrowers(ctx, p, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			out = append(out, b.ID)
+		}
+		return out
+	}
+	if got := ids(colA); !slices.Equal(got, []string{"C1", "B1"}) {
+		t.Errorf("col.a sees %v, want C1 and B1", got)
+	}
+	if got := ids(colA2); len(got) != 0 {
+		t.Errorf("col.a2 sees %v, want nothing", got)
+	}
+	if got := ids(mgrA); !slices.Equal(got, []string{"C1", "C2", "B1", "B2"}) {
+		t.Errorf("mgr.a sees %v", got)
+	}
+	if _, err := s.Case(ctx, colA, "C2"); !IsKind(err, NotFound) {
+		t.Errorf("col.a reads C2: %v", err)
+	}
+	if _, err := s.Borrower(ctx, colA, "B2"); !IsKind(err, NotFound) {
+		t.Errorf("col.a reads B2: %v", err)
+	}
+	own, err := s.Decide(ctx, colA, AttemptInput{CaseID: "C1", PartyID: "B1", Channel: "sms"})
+	if err != nil {
+		t.Fatalf("col.a works C1: %v", err)
+	}
+	theirs, err := s.Decide(ctx, mgrA, AttemptInput{CaseID: "C2", PartyID: "B2", Channel: "sms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, colA, AttemptInput{CaseID: "C2", PartyID: "B2", Channel: "sms"}); !IsKind(err, NotFound) {
+		t.Errorf("col.a works C2: %v", err)
+	}
+	if _, err := s.Attempt(ctx, colA, theirs.ID); !IsKind(err, NotFound) {
+		t.Errorf("col.a reads an attempt on C2: %v", err)
+	}
+	if _, err := s.Outcome(ctx, colA, theirs.ID, "delivered"); !IsKind(err, NotFound) {
+		t.Errorf("col.a records an outcome on C2: %v", err)
+	}
+	if _, err := s.Attempt(ctx, colA, own.ID); err != nil {
+		t.Errorf("col.a reads their own attempt: %v", err)
+	}
+
+	// Reassigned, the case leaves col.a's reach at once (the gate's cache too).
+	if _, err := s.AssignCase(ctx, admin, "C1", "col.a2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, colA, AttemptInput{CaseID: "C1", PartyID: "B1", Channel: "sms"}); !IsKind(err, NotFound) {
+		t.Errorf("col.a works C1 after reassignment: %v", err)
+	}
+	if got := ids(colA2); !slices.Equal(got, []string{"C1", "B1"}) {
+		t.Errorf("col.a2 sees %v after reassignment", got)
+	}
+	if c, err := s.AssignCase(ctx, mgrA, "C1", ""); err != nil || c.CollectorID != "" {
+		t.Fatalf("unassign: %+v, %v", c, err)
+	}
+	if got := ids(colA2); len(got) != 0 {
+		t.Errorf("col.a2 sees %v after the case left every worklist", got)
+	}
+}
