@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,72 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 	if lang := get(t, ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang")); lang.Value != "en" {
 		t.Errorf("after switching to English: lang %q", lang.Value)
+	}
+}
+
+// In the browser, a collector works a case: at 23:30 the call is denied and the
+// page says why, with the rule's citation; the next morning it is allowed and the
+// outcome is recorded. A manager of another agency then fails to open the case.
+func TestBrowserWorkACase(t *testing.T) {
+	e := start(t)
+	ctx := browser(t)
+	dir, err := os.MkdirTemp("", "fairdebt-screens-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC)) // 23:30 in Shanghai
+	signIn := func(user, pass string) {
+		browse(t, ctx,
+			chromedp.Navigate(e.srv.URL+"/login"),
+			chromedp.WaitVisible(id("username")),
+			chromedp.SendKeys(id("username"), user),
+			chromedp.SendKeys(id("password"), pass),
+			chromedp.Click(id("login-submit")),
+			chromedp.WaitVisible(id("nav-cases")),
+		)
+	}
+	signIn("collector1", collectorPass)
+	browse(t, ctx,
+		chromedp.Click(id("nav-cases")),
+		chromedp.WaitVisible(id("worklist")),
+		shot(t, dir, "4-worklist"),
+		chromedp.Click(chromedp.CSS("a.case-link")),
+		chromedp.WaitVisible(id("call-B1")),
+		chromedp.Click(id("call-B1")),
+		chromedp.WaitVisible(id("decision")),
+		shot(t, dir, "5-denied-at-night"),
+	)
+	if text := get(t, ctx, chromedp.Text(id("decision"))); !strings.Contains(text, "拒绝") || !strings.Contains(text, "自 ") {
+		t.Errorf("the denied call shows %q", text)
+	}
+	if cite := get(t, ctx, chromedp.Text(chromedp.CSS("#decision .citation"))); cite == "" {
+		t.Error("the denial shows no citation")
+	}
+	e.clk.Set(time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)) // 10:00 the next morning
+	browse(t, ctx,
+		chromedp.Click(id("call-B1")),
+		chromedp.WaitVisible(chromedp.CSS("#decision.allowed")),
+		chromedp.WaitVisible(chromedp.CSS("select[name=result]")),
+		chromedp.SetValue(chromedp.CSS("select[name=result]"), "connected"),
+		chromedp.Click(chromedp.CSS("button[id^=record-]")),
+		chromedp.WaitVisible(chromedp.CSS("span.result")),
+		shot(t, dir, "6-outcome-recorded"),
+	)
+	if result := get(t, ctx, chromedp.Text(chromedp.CSS("#history tbody tr:first-child span.result"))); result != "已接通" {
+		t.Errorf("the recorded outcome shows %q", result)
+	}
+	browse(t, ctx, chromedp.Click(id("logout")), chromedp.WaitVisible(id("login-submit")))
+	signIn("manager2", managerPass)
+	browse(t, ctx,
+		chromedp.Navigate(e.srv.URL+"/cases/CASE1"),
+		chromedp.WaitVisible(id("error-message")),
+		shot(t, dir, "7-other-agency-refused"),
+	)
+	if text := get(t, ctx, chromedp.Text(id("error-message"))); !strings.Contains(text, "未找到") && !strings.Contains(text, "Not found") {
+		t.Errorf("manager2 on CASE1 sees %q", text)
+	}
+	if body := get(t, ctx, chromedp.OuterHTML(chromedp.CSS("main"))); strings.Contains(body, "Synthetic Debtor") {
+		t.Error("the refusal shows the borrower's name")
 	}
 }

@@ -57,7 +57,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, api: next}
-	for _, page := range []string{"login", "home", "error"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
@@ -76,6 +76,10 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.signedIn(s.logout))
 	mux.HandleFunc("GET /home", s.signedIn(s.home))
+	mux.HandleFunc("GET /cases", s.signedIn(s.worklist))
+	mux.HandleFunc("GET /cases/{id}", s.signedIn(s.casePage))
+	mux.HandleFunc("POST /cases/{id}/attempts", s.signedIn(s.attempt))
+	mux.HandleFunc("POST /attempts/{id}/outcome", s.signedIn(s.outcome))
 	mux.HandleFunc("GET /lang/{lang}", s.switchLang)
 	mux.Handle("/", next)
 	return s.headers(mux), nil
@@ -161,6 +165,11 @@ type page struct {
 
 type userView struct{ Username, Role, AgencyID string }
 
+// pager is a page's data: page itself, or a struct that embeds it.
+type pager interface{ base() *page }
+
+func (p *page) base() *page { return p }
+
 func viewOf(p collection.Principal) *userView {
 	return &userView{Username: strings.TrimPrefix(p.Name, "user:"), Role: p.Role, AgencyID: p.AgencyID}
 }
@@ -176,7 +185,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/", Secure: true, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	loc := s.localizer(r, nil)
-	s.render(w, r, status, "login", page{Title: tr(loc, "login.title"), CSRF: token, Error: msg, Username: username,
+	s.render(w, r, status, "login", &page{Title: tr(loc, "login.title"), CSRF: token, Error: msg, Username: username,
 		Next: safeNext(r.FormValue("next"))})
 }
 
@@ -236,7 +245,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p collection.Pri
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
 	loc := s.localizer(r, &p)
-	s.render(w, r, http.StatusOK, "home", page{Title: tr(loc, "home.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)})
+	s.render(w, r, http.StatusOK, "home", &page{Title: tr(loc, "home.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)})
 }
 
 // switchLang remembers the chosen language in a cookie and goes back.
@@ -272,22 +281,23 @@ func safeNext(next string) string {
 
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
 	loc := s.localizer(r, nil)
-	s.render(w, r, http.StatusForbidden, "error", page{Title: "403", Error: tr(loc, "error.forbidden")})
+	s.render(w, r, http.StatusForbidden, "error", &page{Title: "403", Error: tr(loc, "error.forbidden")})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	loc := s.localizer(r, nil)
-	s.render(w, r, http.StatusNotFound, "error", page{Title: "404", Error: tr(loc, "error.notfound")})
+	s.render(w, r, http.StatusNotFound, "error", &page{Title: "404", Error: tr(loc, "error.notfound")})
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("web request failed", "path", r.URL.Path, "err", err)
 	loc := s.localizer(r, nil)
-	s.render(w, r, http.StatusInternalServerError, "error", page{Title: "500", Error: tr(loc, "error.internal")})
+	s.render(w, r, http.StatusInternalServerError, "error", &page{Title: "500", Error: tr(loc, "error.internal")})
 }
 
 // render writes page name in the request's language.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data page) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, d pager) {
+	data := d.base()
 	var p *collection.Principal
 	if v, ok := r.Context().Value(principalKey{}).(collection.Principal); ok {
 		p = &v
@@ -309,7 +319,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	var b strings.Builder
 	if err == nil {
-		err = t.ExecuteTemplate(&b, "layout", data)
+		err = t.ExecuteTemplate(&b, "layout", d)
 	}
 	if err != nil {
 		s.log.Error("rendering a page", "page", name, "err", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -36,6 +37,7 @@ type env struct {
 	srv  *httptest.Server
 	svc  *collection.Service
 	logs *syncBuffer
+	clk  *clock.Manual
 }
 
 type syncBuffer struct {
@@ -73,23 +75,39 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn",
-		Now: clock.NewManual(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)).Now})
+	// 10:00 in Shanghai, a Monday: calls are allowed.
+	clk := clock.NewManual(time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "test"}
-	if _, err := svc.CreateAgency(ctx, admin, collection.AgencyInput{ID: "AG1", Name: "Agency One", Approved: true}); err != nil {
-		t.Fatal(err)
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(svc.CreateLender(ctx, admin, collection.LenderInput{ID: "L1", Name: "Synthetic Lender"}))
+	for _, a := range []string{"AG1", "AG2"} {
+		must(svc.CreateAgency(ctx, admin, collection.AgencyInput{ID: a, Name: "Agency " + a, Approved: true}))
 	}
 	for _, u := range []collection.UserInput{
 		{Username: "collector1", Role: collection.RoleCollector, AgencyID: "AG1", Lang: "zh", Password: collectorPass},
 		{Username: "manager1", Role: collection.RoleAgencyManager, AgencyID: "AG1", Password: managerPass},
+		{Username: "manager2", Role: collection.RoleAgencyManager, AgencyID: "AG2", Password: managerPass},
 	} {
-		if _, err := svc.CreateUser(ctx, admin, u); err != nil {
-			t.Fatal(err)
-		}
+		must(svc.CreateUser(ctx, admin, u))
 	}
+	// CASE1 (AG1, on collector1's worklist) and CASE2 (AG1, on nobody's).
+	for i, id := range []string{"1", "2"} {
+		must(svc.CreateBorrower(ctx, admin, collection.BorrowerInput{ID: "B" + id, LenderID: "L1", Name: "Synthetic Debtor " + id,
+			Timezone: "Asia/Shanghai", ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861390000000%d", i)}}}))
+		must(svc.CreateDebt(ctx, admin, collection.DebtInput{ID: "D" + id, BorrowerID: "B" + id, Currency: "CNY", Principal: 123456,
+			Installments: []collection.InstallmentInput{{DueDate: "2026-10-01", Amount: 123456}}}))
+		must(svc.CreateCase(ctx, admin, collection.CaseInput{ID: "CASE" + id, DebtID: "D" + id, AgencyID: "AG1"}))
+	}
+	must(svc.AssignCase(ctx, admin, "CASE1", "collector1"))
 	logs := &syncBuffer{}
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -101,7 +119,7 @@ func start(t *testing.T) *env {
 	}
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, svc: svc, logs: logs}
+	return &env{srv: srv, svc: svc, logs: logs, clk: clk}
 }
 
 // client is a browser: cookies, no automatic redirects.

@@ -1,0 +1,230 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
+)
+
+// caseRow is a case as the worklist and the case page show it.
+type caseRow struct {
+	ID, Borrower, Status, Outstanding string
+	DaysPastDue                       int
+	outstanding                       int64
+}
+
+type partyView struct {
+	ID, Name, Role string
+	Methods        []string
+}
+
+type reasonView struct{ Text, Citation string }
+
+type attemptView struct {
+	ID, At, Channel, Role, Result string
+	Allowed, Pending              bool
+	Reasons                       []reasonView
+}
+
+type decisionView struct {
+	Allowed bool
+	Reasons []reasonView
+	Next    string
+}
+
+// casePage is what the worklist and the case page see, beside page.
+type casePage struct {
+	page
+	Cases    []caseRow
+	Case     caseRow
+	Parties  []partyView
+	Attempts []attemptView
+	Decision *decisionView
+	CanWork  bool
+	Results  []string
+}
+
+// outcomes a person may record on the case page.
+var outcomes = []string{"connected", "no_answer", "busy", "voicemail", "invalid_number", "failed", "delivered", "replied"}
+
+// money formats minor units (fen, cents) with the currency.
+func money(minor int64, currency string) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%s %d.%02d", sign, currency, minor/100, minor%100)
+}
+
+func (s *Server) row(r *http.Request, p collection.Principal, c collection.Case) (caseRow, error) {
+	row := caseRow{ID: c.ID, Status: c.Status}
+	b, err := s.svc.Borrower(r.Context(), p, c.BorrowerID)
+	if err != nil {
+		return row, err
+	}
+	d, err := s.svc.Debt(r.Context(), p, c.DebtID)
+	if err != nil {
+		return row, err
+	}
+	row.Borrower, row.DaysPastDue, row.outstanding, row.Outstanding = b.Name, d.DaysPastDue, d.Outstanding, money(d.Outstanding, d.Currency)
+	return row, nil
+}
+
+// worklist shows the open cases the principal sees, most overdue first, then the
+// largest.
+func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	cases, err := s.svc.Cases(r.Context(), p, collection.CaseFilter{Status: collection.CaseOpen}, collection.Page{Limit: 500})
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	rows := make([]caseRow, 0, len(cases))
+	for _, c := range cases {
+		row, err := s.row(r, p, c)
+		if err != nil {
+			s.serviceError(w, r, err)
+			return
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b caseRow) int {
+		return cmp.Or(cmp.Compare(b.DaysPastDue, a.DaysPastDue), cmp.Compare(b.outstanding, a.outstanding), cmp.Compare(a.ID, b.ID))
+	})
+	loc := s.localizer(r, &p)
+	s.render(w, r, http.StatusOK, "cases", &casePage{page: page{Title: tr(loc, "cases.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
+		Cases: rows})
+}
+
+// casePage shows one case: the debt, the people with their contact methods
+// masked, every attempt with its decision, and (for those who work cases) the
+// actions, each through the gate. ?attempt=ID shows that attempt's decision on top.
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	ctx := r.Context()
+	c, err := s.svc.Case(ctx, p, r.PathValue("id"))
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	row, err := s.row(r, p, *c)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	b, err := s.svc.Borrower(ctx, p, c.BorrowerID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	zone, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		zone = time.UTC
+	}
+	parties, err := s.svc.Parties(ctx, p, c.BorrowerID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	attempts, err := s.svc.CaseAttempts(ctx, p, c.ID, 100)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	loc := s.localizer(r, &p)
+	lang := langOf(r, &p)
+	data := &casePage{page: page{Title: tr(loc, "case.title") + " " + c.ID, User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
+		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen, Results: outcomes}
+	for _, pt := range parties {
+		v := partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}
+		for _, m := range pt.ContactMethods {
+			v.Methods = append(v.Methods, m.Masked)
+		}
+		data.Parties = append(data.Parties, v)
+	}
+	shown := r.URL.Query().Get("attempt")
+	for _, a := range attempts {
+		v := attemptView{ID: a.ID, At: a.At.In(zone).Format("2006-01-02 15:04 MST"), Channel: a.Channel, Role: a.PartyRole, Result: a.Result,
+			Allowed: a.Allowed, Pending: a.Result == "pending", Reasons: reasons(a, lang)}
+		data.Attempts = append(data.Attempts, v)
+		if a.ID == shown {
+			d := &decisionView{Allowed: a.Allowed, Reasons: v.Reasons}
+			if !a.Decision.NextAllowedAt.IsZero() {
+				d.Next = a.Decision.NextAllowedAt.In(zone).Format("2006-01-02 15:04 MST")
+			}
+			data.Decision = d
+		}
+	}
+	s.render(w, r, http.StatusOK, "case", data)
+}
+
+func reasons(a collection.Attempt, lang string) []reasonView {
+	var out []reasonView
+	for _, v := range a.Decision.Violations {
+		text := v.Reason.ZH
+		if lang == "en" {
+			text = v.Reason.EN
+		}
+		out = append(out, reasonView{Text: text, Citation: v.Citation})
+	}
+	return out
+}
+
+// attempt asks the gate for a contact from the case page; the decision, allowed
+// or denied, is recorded and shown.
+func (s *Server) attempt(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	id := r.PathValue("id")
+	a, err := s.svc.Decide(r.Context(), p, collection.AttemptInput{CaseID: id, PartyID: r.PostFormValue("party_id"),
+		Channel: r.PostFormValue("channel")})
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id+"?attempt="+a.ID+"#decision", http.StatusSeeOther)
+}
+
+// outcome records what happened on an allowed attempt.
+func (s *Server) outcome(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	a, err := s.svc.Outcome(r.Context(), p, r.PathValue("id"), r.PostFormValue("result"))
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+a.CaseID+"#attempt-"+a.ID, http.StatusSeeOther)
+}
+
+// serviceError shows the service's refusal in the request's language: 404 as for
+// anything that does not exist, 403, 409 or 422 with the reason.
+func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, err error) {
+	var p *collection.Principal
+	if v, ok := r.Context().Value(principalKey{}).(collection.Principal); ok {
+		p = &v
+	}
+	loc := s.localizer(r, p)
+	var e *collection.Error
+	if !errors.As(err, &e) {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Kind == collection.NotFound {
+		s.notFound(w, r)
+		return
+	}
+	status := map[collection.Kind]int{collection.Invalid: http.StatusUnprocessableEntity, collection.Conflict: http.StatusConflict,
+		collection.Forbidden: http.StatusForbidden, collection.Unauthenticated: http.StatusUnauthorized,
+		collection.TooMany: http.StatusTooManyRequests}[e.Kind]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	reason := e.ZH
+	if langOf(r, p) == "en" {
+		reason = e.EN
+	}
+	if e.Field != "" {
+		reason = e.Field + ": " + reason
+	}
+	s.render(w, r, status, "error", &page{Title: fmt.Sprint(status), Error: trData(loc, "error.refused", map[string]any{"Reason": reason})})
+}

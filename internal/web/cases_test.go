@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
+)
+
+var attemptParam = regexp.MustCompile(`\?attempt=(att_[a-z0-9]+)`)
+
+// A collector's day: the worklist holds only their case; the case page shows the
+// debt and masked numbers; a call at night is denied with the rule's reason and
+// citation, and recorded; a call by day is allowed and its outcome recorded.
+func TestWorkACase(t *testing.T) {
+	e := start(t)
+	// 23:30 in Shanghai: quiet hours.
+	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC))
+	c := e.client(t)
+	e.signIn(t, c, "collector1", collectorPass)
+	list := do(t, c, "GET", e.srv.URL+"/cases", nil, "Accept-Language", "en")
+	if list.status != 200 || !strings.Contains(list.body, `href="/cases/CASE1"`) || strings.Contains(list.body, "CASE2") ||
+		!strings.Contains(list.body, "CNY 1234.56") {
+		t.Fatalf("worklist: %d\n%s", list.status, list.body)
+	}
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1", nil)
+	if page.status != 200 || !strings.Contains(page.body, "86*******0000") || strings.Contains(page.body, "13900000000") ||
+		!strings.Contains(page.body, `id="call-B1"`) {
+		t.Fatalf("case page: %d\n%s", page.status, page.body)
+	}
+	csrf := csrfOf(t, page.body)
+
+	res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/attempts", url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"call"}})
+	m := attemptParam.FindStringSubmatch(res.header.Get("Location"))
+	if res.status != http.StatusSeeOther || m == nil {
+		t.Fatalf("call at night: %d %q %s", res.status, res.header.Get("Location"), res.body)
+	}
+	shown := do(t, c, "GET", e.srv.URL+res.header.Get("Location"), nil)
+	if !strings.Contains(shown.body, `class="decision denied"`) || !strings.Contains(shown.body, "拒绝") ||
+		!regexp.MustCompile(`class="citation">[^<]+</span>`).MatchString(shown.body) || !strings.Contains(shown.body, `id="next-allowed"`) {
+		t.Fatalf("the denied call's page:\n%s", shown.body)
+	}
+	a, err := e.svc.Attempt(context.Background(), collection.Principal{Admin: true}, m[1])
+	if err != nil || a.Allowed || len(a.Decision.Violations) == 0 {
+		t.Fatalf("the denied call is not recorded as denied: %+v, %v", a, err)
+	}
+
+	// 10:00 the next morning: allowed; then the outcome.
+	e.clk.Set(time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC))
+	res = do(t, c, "POST", e.srv.URL+"/cases/CASE1/attempts", url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"call"}})
+	m = attemptParam.FindStringSubmatch(res.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("call by day: %d %q", res.status, res.header.Get("Location"))
+	}
+	shown = do(t, c, "GET", e.srv.URL+res.header.Get("Location"), nil)
+	if !strings.Contains(shown.body, `class="decision allowed"`) || !strings.Contains(shown.body, `id="record-`+m[1]+`"`) {
+		t.Fatalf("the allowed call's page:\n%s", shown.body)
+	}
+	res = do(t, c, "POST", e.srv.URL+"/attempts/"+m[1]+"/outcome", url.Values{"csrf": {csrf}, "result": {"connected"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("outcome: %d %s", res.status, res.body)
+	}
+	if a, err := e.svc.Attempt(context.Background(), collection.Principal{Admin: true}, m[1]); err != nil || a.Result != "connected" {
+		t.Fatalf("outcome not recorded: %+v, %v", a, err)
+	}
+	// A wrong outcome is refused with the reason, in the page's language.
+	res = do(t, c, "POST", e.srv.URL+"/attempts/"+m[1]+"/outcome", url.Values{"csrf": {csrf}, "result": {"teleported"}})
+	if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "result") {
+		t.Fatalf("a made-up outcome: %d\n%s", res.status, res.body)
+	}
+}
+
+// Forms without the session's token, and people of another agency or another
+// worklist, change nothing and learn nothing.
+func TestCaseRefusals(t *testing.T) {
+	e := start(t)
+	count := func() int {
+		as, err := e.svc.CaseAttempts(context.Background(), collection.Principal{Admin: true}, "CASE1", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(as)
+	}
+	c := e.client(t)
+	e.signIn(t, c, "collector1", collectorPass)
+	for _, v := range []url.Values{{"party_id": {"B1"}, "channel": {"call"}}, {"csrf": {"forged"}, "party_id": {"B1"}, "channel": {"call"}}} {
+		if res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/attempts", v); res.status != http.StatusForbidden {
+			t.Fatalf("attempt without the CSRF token: %d", res.status)
+		}
+	}
+	// CASE2 is AG1's but on nobody's worklist: for collector1 it does not exist.
+	// The pages differ only by the address they were asked for.
+	same := func(a, b response, aID, bID string) bool {
+		return strings.ReplaceAll(a.body, aID, "{id}") == strings.ReplaceAll(b.body, bID, "{id}")
+	}
+	missing := do(t, c, "GET", e.srv.URL+"/cases/NO-SUCH-CASE", nil)
+	if res := do(t, c, "GET", e.srv.URL+"/cases/CASE2", nil); res.status != http.StatusNotFound || !same(res, missing, "CASE2", "NO-SUCH-CASE") {
+		t.Fatalf("collector1 opens CASE2: %d", res.status)
+	}
+	// manager2 (AG2) cannot open or work CASE1.
+	c2 := e.client(t)
+	e.signIn(t, c2, "manager2", managerPass)
+	home := do(t, c2, "GET", e.srv.URL+"/home", nil)
+	missing = do(t, c2, "GET", e.srv.URL+"/cases/NO-SUCH-CASE", nil)
+	if res := do(t, c2, "GET", e.srv.URL+"/cases/CASE1", nil); res.status != http.StatusNotFound || !same(res, missing, "CASE1", "NO-SUCH-CASE") {
+		t.Fatalf("manager2 opens CASE1: %d", res.status)
+	}
+	if res := do(t, c2, "POST", e.srv.URL+"/cases/CASE1/attempts", url.Values{"csrf": {csrfOf(t, home.body)}, "party_id": {"B1"}, "channel": {"call"}}); res.status != http.StatusNotFound {
+		t.Fatalf("manager2 calls about CASE1: %d", res.status)
+	}
+	if list := do(t, c2, "GET", e.srv.URL+"/cases", nil); strings.Contains(list.body, "CASE1") {
+		t.Fatal("CASE1 is on manager2's list")
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d attempts recorded by refused requests", n)
+	}
+	// Signed out, the pages send people to sign in.
+	if res := do(t, e.client(t), "GET", e.srv.URL+"/cases/CASE1", nil); res.status != http.StatusSeeOther ||
+		!strings.HasPrefix(res.header.Get("Location"), "/login?next=") {
+		t.Fatalf("signed out: %d %q", res.status, res.header.Get("Location"))
+	}
+}
