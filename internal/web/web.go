@@ -71,18 +71,33 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", s.root)
-	mux.HandleFunc("GET /login", s.loginForm)
-	mux.HandleFunc("POST /login", s.login)
-	mux.HandleFunc("POST /logout", s.signedIn(s.logout))
-	mux.HandleFunc("GET /home", s.signedIn(s.home))
-	mux.HandleFunc("GET /cases", s.signedIn(s.worklist))
-	mux.HandleFunc("GET /cases/{id}", s.signedIn(s.casePage))
-	mux.HandleFunc("POST /cases/{id}/attempts", s.signedIn(s.attempt))
-	mux.HandleFunc("POST /attempts/{id}/outcome", s.signedIn(s.outcome))
-	mux.HandleFunc("GET /lang/{lang}", s.switchLang)
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
 	mux.Handle("/", next)
 	return s.headers(mux), nil
+}
+
+// route is one page or form action of the UI. The route table is the one place
+// they are listed: a test sends every route as every role.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /{$}", s.root},
+		{"GET /login", s.loginForm},
+		{"POST /login", s.login},
+		{"GET /lang/{lang}", s.switchLang},
+		{"POST /logout", s.signedIn(s.logout)},
+		{"GET /home", s.signedIn(s.home)},
+		{"GET /cases", s.signedIn(s.worklist)},
+		{"GET /cases/{id}", s.signedIn(s.casePage)},
+		{"POST /cases/{id}/attempts", s.signedIn(s.attempt)},
+		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
+	}
 }
 
 // contentSecurityPolicy allows the page's own styles and scripts only: nothing

@@ -96,6 +96,10 @@ func start(t *testing.T) *env {
 		{Username: "collector1", Role: collection.RoleCollector, AgencyID: "AG1", Lang: "zh", Password: collectorPass},
 		{Username: "manager1", Role: collection.RoleAgencyManager, AgencyID: "AG1", Password: managerPass},
 		{Username: "manager2", Role: collection.RoleAgencyManager, AgencyID: "AG2", Password: managerPass},
+		{Username: "collector2", Role: collection.RoleCollector, AgencyID: "AG1", Password: managerPass},
+		{Username: "admin1", Role: collection.RoleAdmin, Password: managerPass},
+		{Username: "comp1", Role: collection.RoleCompliance, Password: managerPass},
+		{Username: "reg1", Role: collection.RoleRegulator, Password: managerPass},
 	} {
 		must(svc.CreateUser(ctx, admin, u))
 	}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
+)
+
+// Who the page matrix asks as: signed out, and one user of each role (CASE1 is
+// AG1's, on collector1's worklist).
+var pageWho = []string{"signed out", "admin1", "comp1", "reg1", "manager1", "manager2", "collector1", "collector2"}
+
+const anyOK = 0 // anything but 401, 403 and 404
+
+// pageMatrix says what every route of the UI answers each of pageWho, in order.
+var pageMatrix = map[string][]int{
+	"GET /{$}":                    {303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /login":                  {200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /login":                 {403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"GET /lang/{lang}":            {303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /home":                   {303, 200, 200, 200, 200, 200, 200, 200},
+	"GET /cases":                  {303, 200, 200, 200, 200, 200, 200, 200},
+	"GET /cases/{id}":             {303, 200, 200, 200, 200, 404, 200, 404},
+	"POST /cases/{id}/attempts":   {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /attempts/{id}/outcome": {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /logout":                {403, 303, 303, 303, 303, 303, 303, 303},
+}
+
+// TestPageMatrix sends every route of the UI's route table as every role. A route
+// without a row fails it, so a new page cannot be left out.
+func TestPageMatrix(t *testing.T) {
+	e := start(t)
+	var att struct{ ID string }
+	a, err := e.svc.Decide(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin},
+		collection.AttemptInput{CaseID: "CASE1", PartyID: "B1", Channel: "sms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att.ID = a.ID
+	routes := (&Server{}).routes()
+	var patterns []string
+	for _, rt := range routes {
+		patterns = append(patterns, rt.pattern)
+		if _, ok := pageMatrix[rt.pattern]; !ok {
+			t.Errorf("%s: no row in the page matrix; add one", rt.pattern)
+		}
+	}
+	for p := range pageMatrix {
+		if !slices.Contains(patterns, p) {
+			t.Errorf("the page matrix has a row for %s, which is not a route", p)
+		}
+	}
+	// Signing out ends the session: it goes last.
+	slices.SortStableFunc(patterns, func(a, b string) int {
+		switch {
+		case a == "POST /logout" && b != a:
+			return 1
+		case b == "POST /logout" && a != b:
+			return -1
+		}
+		return 0
+	})
+	for i, who := range pageWho {
+		c := e.client(t)
+		csrf := ""
+		if who != "signed out" {
+			pass := managerPass
+			if who == "collector1" {
+				pass = collectorPass
+			}
+			if res := e.signIn(t, c, who, pass); res.status != http.StatusSeeOther {
+				t.Fatalf("%s cannot sign in: %d", who, res.status)
+			}
+			csrf = csrfOf(t, do(t, c, "GET", e.srv.URL+"/home", nil).body)
+		}
+		for _, p := range patterns {
+			method, path, _ := strings.Cut(p, " ")
+			path = strings.NewReplacer("{$}", "", "{lang}", "en").Replace(path)
+			if strings.HasPrefix(path, "/attempts/") {
+				path = strings.Replace(path, "{id}", att.ID, 1)
+			}
+			path = strings.Replace(path, "{id}", "CASE1", 1)
+			var form url.Values
+			if method == "POST" {
+				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
+					"username": {"x"}, "password": {"y"}}
+			}
+			res := do(t, c, method, e.srv.URL+path, form)
+			want := pageMatrix[p][i]
+			switch {
+			case want == anyOK && (res.status == 401 || res.status == 403 || res.status == 404):
+				t.Errorf("%s as %s: %d, want it allowed", p, who, res.status)
+			case want != anyOK && res.status != want:
+				t.Errorf("%s as %s: %d, want %d", p, who, res.status, want)
+			}
+		}
+	}
+}
