@@ -142,3 +142,53 @@ func TestCollectorSeesOnlyAssignedCases(t *testing.T) {
 		t.Errorf("col.a2 sees %v after the case left every worklist", got)
 	}
 }
+
+// PreviewCalls says what the gate would say to a call now, records nothing, and
+// leaves out what the principal does not see.
+func TestPreviewCalls(t *testing.T) {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	s, clk := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, shanghai))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
+	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "B", Name: "B", Approved: true}))
+	for i := range 3 {
+		b := fmt.Sprintf("B%d", i+1)
+		must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: b, LenderID: "L", Name: b, Timezone: "Asia/Shanghai",
+			ContactMethods: []ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861370000000%d", i)}}}))
+		must(s.CreateDebt(ctx, admin, DebtInput{ID: "D" + b, BorrowerID: b, Currency: "CNY", Principal: 1,
+			Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: "A"}))
+	}
+	must(s.CreateOptOut(ctx, admin, OptOutInput{PartyID: "B2", Channel: "call", Source: "call"}))
+	must(s.SetCaseStatus(ctx, admin, "C3", CasePaused))
+	agencyA := Principal{AgencyID: "A", Name: "A"}
+	pv, err := s.PreviewCalls(ctx, agencyA, []string{"C1", "C2", "C3", "NOPE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv) != 2 || !pv["C1"].Allowed || pv["C2"].Allowed || !pv["C2"].NextAllowedAt.IsZero() || len(pv["C2"].Decision.Violations) == 0 {
+		t.Fatalf("at 10:00: %+v", pv)
+	}
+	if pv, err := s.PreviewCalls(ctx, Principal{AgencyID: "B", Name: "B"}, []string{"C1", "C2"}); err != nil || len(pv) != 0 {
+		t.Fatalf("another agency: %+v, %v", pv, err)
+	}
+	clk.Set(time.Date(2026, 11, 2, 23, 30, 0, 0, shanghai))
+	pv, err = s.PreviewCalls(ctx, agencyA, []string{"C1"})
+	want := time.Date(2026, 11, 3, 8, 0, 0, 0, shanghai)
+	if err != nil || pv["C1"].Allowed || !pv["C1"].NextAllowedAt.Equal(want) {
+		t.Fatalf("at 23:30: %+v, %v; want allowed again at %v", pv, err, want)
+	}
+	for _, c := range []string{"C1", "C2", "C3"} {
+		if as, err := s.CaseAttempts(ctx, admin, c, 10); err != nil || len(as) != 0 {
+			t.Fatalf("%s: a preview recorded %d attempts (%v)", c, len(as), err)
+		}
+	}
+}

@@ -16,6 +16,12 @@ type caseRow struct {
 	ID, Borrower, Status, Outstanding string
 	DaysPastDue                       int
 	outstanding                       int64
+	// What the gate says, now, to a call to the debtor: CallNow, or the time it
+	// would be allowed (NextCall), or why it is not (Blocked).
+	CallNow  bool
+	NextCall string
+	Blocked  string
+	next     time.Time
 }
 
 type partyView struct {
@@ -92,8 +98,47 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 		}
 		rows = append(rows, row)
 	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	previews, err := s.svc.PreviewCalls(r.Context(), p, ids)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	lang := langOf(r, &p)
+	for i := range rows {
+		pv, ok := previews[rows[i].ID]
+		switch {
+		case !ok:
+		case pv.Allowed:
+			rows[i].CallNow = true
+		case !pv.NextAllowedAt.IsZero():
+			rows[i].next = pv.NextAllowedAt
+			rows[i].NextCall = pv.NextAllowedAt.Format("01-02 15:04 MST")
+		case len(pv.Decision.Violations) > 0:
+			v := pv.Decision.Violations[0]
+			rows[i].Blocked = v.Reason.ZH
+			if lang == "en" {
+				rows[i].Blocked = v.Reason.EN
+			}
+		}
+	}
+	// Calls the gate allows now first, then those it will allow soonest, then the
+	// blocked; within each, the most days past due, then the largest amount.
+	group := func(c caseRow) int {
+		switch {
+		case c.CallNow:
+			return 0
+		case !c.next.IsZero():
+			return 1
+		}
+		return 2
+	}
 	slices.SortStableFunc(rows, func(a, b caseRow) int {
-		return cmp.Or(cmp.Compare(b.DaysPastDue, a.DaysPastDue), cmp.Compare(b.outstanding, a.outstanding), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(group(a), group(b)), a.next.Compare(b.next), cmp.Compare(b.DaysPastDue, a.DaysPastDue),
+			cmp.Compare(b.outstanding, a.outstanding), cmp.Compare(a.ID, b.ID))
 	})
 	loc := s.localizer(r, &p)
 	s.render(w, r, http.StatusOK, "cases", &casePage{page: page{Title: tr(loc, "cases.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},

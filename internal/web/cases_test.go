@@ -125,3 +125,34 @@ func TestCaseRefusals(t *testing.T) {
 		t.Fatalf("signed out: %d %q", res.status, res.header.Get("Location"))
 	}
 }
+
+// The worklist puts first the calls the gate allows now, and says why the others
+// wait: never queue a call the gate would deny.
+func TestWorklistOrder(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin}
+	// B1 asked for no more calls: CASE1, first by id, goes last.
+	if _, err := e.svc.CreateOptOut(ctx, admin, collection.OptOutInput{PartyID: "B1", Channel: "call", Source: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t)
+	e.signIn(t, c, "manager1", managerPass)
+	body := do(t, c, "GET", e.srv.URL+"/cases", nil, "Accept-Language", "en").body
+	i1, i2 := strings.Index(body, `href="/cases/CASE1"`), strings.Index(body, `href="/cases/CASE2"`)
+	if i1 < 0 || i2 < 0 || i2 > i1 {
+		t.Fatalf("CASE2 (callable now) must come before CASE1 (opted out):\n%s", body)
+	}
+	rows := regexp.MustCompile(`(?s)<td class="next-call">(.*?)</td>`).FindAllStringSubmatch(body, -1)
+	if len(rows) != 2 || !strings.Contains(rows[0][1], `class="call-now"`) || !strings.Contains(rows[1][1], `class="blocked"`) {
+		t.Fatalf("next-call cells: %q", rows)
+	}
+	// At 23:30 both wait for the morning.
+	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC))
+	c2 := e.client(t)
+	e.signIn(t, c2, "manager1", managerPass)
+	body = do(t, c2, "GET", e.srv.URL+"/cases", nil, "Accept-Language", "en").body
+	if !strings.Contains(body, "from 11-03 08:00 CST") {
+		t.Fatalf("at night the worklist does not say when calls resume:\n%s", body)
+	}
+}
