@@ -200,3 +200,40 @@ func TestBrowserWorkACase(t *testing.T) {
 		t.Error("the refusal shows the borrower's name")
 	}
 }
+
+// In the browser, the lender's administrator uploads a CSV with two bad rows: the
+// good ones are imported and the two reported with their lines and reasons.
+func TestBrowserImport(t *testing.T) {
+	e := start(t)
+	ctx := browser(t)
+	dir, err := os.MkdirTemp("", "fairdebt-screens-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "debts.csv")
+	if err := os.WriteFile(file, []byte(importCSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	browse(t, ctx,
+		chromedp.Navigate(e.srv.URL+"/lang/en?next=/login"),
+		chromedp.WaitVisible(id("username")),
+		chromedp.SendKeys(id("username"), "admin1"),
+		chromedp.SendKeys(id("password"), managerPass),
+		chromedp.Click(id("login-submit")),
+		chromedp.WaitVisible(id("nav-import")),
+		chromedp.Click(id("nav-import")),
+		chromedp.WaitVisible(id("import-file")),
+		chromedp.SetUploadFiles(id("import-file"), []string{file}),
+		chromedp.Click(id("import-submit")),
+		chromedp.WaitVisible(id("import-finished")),
+		shot(t, dir, "8-import-report"),
+	)
+	if counts := get(t, ctx, chromedp.Text(id("import-counts"))); counts != "5 of 5 rows: 3 imported, 2 rejected." {
+		t.Errorf("import counts %q", counts)
+	}
+	rows := get(t, ctx, chromedp.Text(id("import-errors")))
+	if !strings.Contains(rows, "timezone") || !strings.Contains(rows, "amount") {
+		t.Errorf("rejected rows shown: %q", rows)
+	}
+}

@@ -47,6 +47,7 @@ type Server struct {
 	bundle *i18n.Bundle
 	pages  map[string]*template.Template
 	api    http.Handler
+	jobs   jobs
 }
 
 // New returns the web UI's handler; requests for anything it does not serve (the
@@ -57,7 +58,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, api: next}
-	for _, page := range []string{"login", "home", "error", "cases", "case"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case", "import"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
@@ -97,6 +98,9 @@ func (s *Server) routes() []route {
 		{"GET /cases/{id}", s.signedIn(s.casePage)},
 		{"POST /cases/{id}/attempts", s.signedIn(s.attempt)},
 		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
+		{"GET /import", s.signedIn(s.importForm)},
+		{"POST /import", s.signedIn(s.importUpload)},
+		{"GET /import/{id}", s.signedIn(s.importStatus)},
 	}
 }
 
@@ -176,6 +180,8 @@ type page struct {
 	Title, Lang, OtherLang, Path, CSRF string
 	User                               *userView
 	Error, Next, Username              string
+	// Refresh makes the page reload itself every second (a job's progress).
+	Refresh bool
 }
 
 type userView struct{ Username, Role, AgencyID string }

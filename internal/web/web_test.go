@@ -133,10 +133,9 @@ func (e *env) client(t *testing.T) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := e.srv.Client()
-	c.Jar = jar
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c
+	// A client of its own (srv.Client returns one shared client): its own cookies.
+	return &http.Client{Transport: e.srv.Client().Transport, Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 type response struct {
@@ -236,8 +235,7 @@ func TestSignInRefusals(t *testing.T) {
 		}
 	}
 	// A page elsewhere posting to /login has no cookie to match.
-	bare := e.srv.Client()
-	bare.CheckRedirect = c.CheckRedirect
+	bare := &http.Client{Transport: e.srv.Client().Transport, CheckRedirect: c.CheckRedirect}
 	if res := do(t, bare, "POST", e.srv.URL+"/login", url.Values{"csrf": {"x"}, "username": {"manager1"}, "password": {managerPass}}); res.status != http.StatusForbidden {
 		t.Fatalf("cross-site sign-in: %d", res.status)
 	}
