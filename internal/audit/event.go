@@ -33,9 +33,11 @@ const (
 	TypeHold      = "hold"
 	TypePlan      = "plan"
 	TypeComplaint = "complaint"
+	// TypeUnmask records that someone was shown a contact method in full.
+	TypeUnmask = "unmask"
 )
 
-var eventTypes = []string{TypeDecision, TypeOutcome, TypeConsent, TypeObjection, TypeOptOut, TypeHold, TypePlan, TypeComplaint}
+var eventTypes = []string{TypeDecision, TypeOutcome, TypeConsent, TypeObjection, TypeOptOut, TypeHold, TypePlan, TypeComplaint, TypeUnmask}
 
 // Event is one recorded event, before it becomes a leaf.
 type Event struct {

@@ -33,13 +33,16 @@ const (
 	ActAuditEntries = "audit_entries"
 	// ActAssign is putting a case one sees on a collector's worklist.
 	ActAssign = "assign"
+	// ActUnmask is seeing a phone number, e-mail address or IM id in full. Each
+	// time is an audit event.
+	ActUnmask = "unmask"
 )
 
 // grants says which actions each role may take.
 var grants = map[string]map[string]bool{
 	RoleAdmin: {ActManage: true, ActReadAll: true, ActProtect: true, ActLift: true, ActReopen: true, ActWork: true, ActAuditEntries: true,
-		ActAssign: true},
-	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true},
+		ActAssign: true, ActUnmask: true},
+	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true, ActUnmask: true},
 	RoleRegulator:     {ActReadAll: true, ActAuditEntries: true},
 	RoleAgencyManager: {ActProtect: true, ActWork: true, ActAssign: true},
 	RoleCollector:     {ActProtect: true, ActWork: true},

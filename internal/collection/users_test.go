@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fairdebt/fairdebt/internal/audit"
 )
 
 const testPassword = "a long synthetic passphrase"
@@ -168,5 +170,65 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 	}
 	if _, p, err := s.Login(ctx, "reg", "another long passphrase", "192.0.2.1"); err != nil || p.Role != RoleRegulator || p.Admin {
 		t.Fatalf("the new password: %+v, %v", p, err)
+	}
+}
+
+// Showing a contact method in full is for the roles that need it, and each time is
+// an audit leaf that names who and what, never the value or the reason in clear.
+func TestUnmaskIsAudited(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	if _, err := s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: "Asia/Shanghai",
+		ContactMethods: []ContactMethodInput{{Kind: "phone", Value: "+8613612345678"}}}); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := s.Party(ctx, admin, "B")
+	if err != nil || len(pt.ContactMethods) != 1 {
+		t.Fatal(err)
+	}
+	m := pt.ContactMethods[0].ID
+	before, _ := s.audit.Size(ctx)
+	for name, c := range map[string]struct {
+		p      Principal
+		id     string
+		reason string
+		kind   Kind
+	}{
+		"a collector": {Principal{AgencyID: "A", Role: RoleCollector, UserID: "u"}, m, "x", Forbidden},
+		"a regulator": {Principal{Role: RoleRegulator}, m, "x", Forbidden},
+		"no reason":   {admin, m, "", Invalid},
+		"unknown":     {admin, "cm_nope", "x", NotFound},
+	} {
+		if _, err := s.UnmaskContact(ctx, c.p, c.id, c.reason); !IsKind(err, c.kind) {
+			t.Errorf("%s: %v, want kind %d", name, err, c.kind)
+		}
+	}
+	if n, _ := s.audit.Size(ctx); n != before {
+		t.Fatalf("refused unmaskings left %d leaves", n-before)
+	}
+	compliance := Principal{Role: RoleCompliance, Name: "user:comp"}
+	v, err := s.UnmaskContact(ctx, compliance, m, "borrower disputes the calls")
+	if err != nil || v != "+8613612345678" {
+		t.Fatalf("UnmaskContact: %q, %v", v, err)
+	}
+	n, _ := s.audit.Size(ctx)
+	if n != before+1 {
+		t.Fatalf("%d leaves for one unmasking", n-before)
+	}
+	leaf, err := s.audit.Leaf(ctx, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := audit.ParseLeaf(leaf)
+	if err != nil || e.Type != audit.TypeUnmask || e.Actor != "user:comp" || e.Subject["contact_method"] != m || e.Subject["borrower"] != "B" ||
+		e.Digests["reason"] == "" {
+		t.Fatalf("leaf %s: %+v, %v", leaf, e, err)
+	}
+	if strings.Contains(string(leaf), "13612345678") || strings.Contains(string(leaf), "disputes") {
+		t.Fatalf("the leaf holds clear text: %s", leaf)
 	}
 }

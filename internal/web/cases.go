@@ -26,8 +26,10 @@ type caseRow struct {
 
 type partyView struct {
 	ID, Name, Role string
-	Methods        []string
+	Methods        []methodView
 }
+
+type methodView struct{ ID, Masked string }
 
 type reasonView struct{ Text, Citation string }
 
@@ -52,7 +54,11 @@ type casePage struct {
 	Attempts []attemptView
 	Decision *decisionView
 	CanWork  bool
-	Results  []string
+	// CanUnmask offers to show a contact method in full (an audit event).
+	CanUnmask bool
+	Results   []string
+	// Unmasked is a value shown in full after an unmasking.
+	Unmasked string
 }
 
 // outcomes a person may record on the case page.
@@ -182,11 +188,12 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 	loc := s.localizer(r, &p)
 	lang := langOf(r, &p)
 	data := &casePage{page: page{Title: tr(loc, "case.title") + " " + c.ID, User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
-		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen, Results: outcomes}
+		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen, CanUnmask: p.Can(collection.ActUnmask),
+		Results: outcomes}
 	for _, pt := range parties {
 		v := partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}
 		for _, m := range pt.ContactMethods {
-			v.Methods = append(v.Methods, m.Masked)
+			v.Methods = append(v.Methods, methodView{ID: m.ID, Masked: m.Masked})
 		}
 		data.Parties = append(data.Parties, v)
 	}
@@ -272,4 +279,18 @@ func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, err error)
 		reason = e.Field + ": " + reason
 	}
 	s.render(w, r, status, "error", &page{Title: fmt.Sprint(status), Error: trData(loc, "error.refused", map[string]any{"Reason": reason})})
+}
+
+// unmask shows one contact method in full to a role that may see it, after
+// recording the unmasking in the audit log. The page is not cached.
+func (s *Server) unmask(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	value, err := s.svc.UnmaskContact(r.Context(), p, r.PathValue("id"), r.PostFormValue("reason"))
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	s.log.Info("contact method unmasked", "user", p.Name, "contact_method", r.PathValue("id"))
+	loc := s.localizer(r, &p)
+	s.render(w, r, http.StatusOK, "unmask", &casePage{page: page{Title: tr(loc, "unmask.title"), User: viewOf(p),
+		CSRF: s.svc.CSRFToken(session), Next: safeNext(r.PostFormValue("back"))}, Unmasked: value})
 }

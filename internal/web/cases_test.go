@@ -156,3 +156,30 @@ func TestWorklistOrder(t *testing.T) {
 		t.Fatalf("at night the worklist does not say when calls resume:\n%s", body)
 	}
 }
+
+// Collectors never see a number in full; the lender's staff may, one at a time,
+// giving a reason, and each time is an audit leaf.
+func TestUnmaskOnTheCasePage(t *testing.T) {
+	e := start(t)
+	c := e.client(t)
+	e.signIn(t, c, "collector1", collectorPass)
+	if body := do(t, c, "GET", e.srv.URL+"/cases/CASE1", nil).body; strings.Contains(body, "/unmask") {
+		t.Fatal("a collector is offered to unmask a number")
+	}
+	c2 := e.client(t)
+	e.signIn(t, c2, "comp1", managerPass)
+	page := do(t, c2, "GET", e.srv.URL+"/cases/CASE1", nil, "Accept-Language", "en")
+	m := regexp.MustCompile(`action="(/contact-methods/[^/"]+/unmask)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no unmask form for compliance:\n%s", page.body)
+	}
+	res := do(t, c2, "POST", e.srv.URL+m[1], url.Values{"csrf": {csrfOf(t, page.body)}, "reason": {"complaint review"}, "back": {"/cases/CASE1"}},
+		"Accept-Language", "en")
+	if res.status != 200 || !strings.Contains(res.body, "8613900000000") || !strings.Contains(res.body, "recorded in the audit log") ||
+		res.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("unmask: %d %v\n%s", res.status, res.header, res.body)
+	}
+	if !strings.Contains(e.logs.String(), "contact method unmasked") || strings.Contains(e.logs.String(), "13900000000") {
+		t.Fatalf("logs:\n%s", e.logs.String())
+	}
+}

@@ -19,19 +19,20 @@ const anyOK = 0 // anything but 401, 403 and 404
 
 // pageMatrix says what every route of the UI answers each of pageWho, in order.
 var pageMatrix = map[string][]int{
-	"GET /{$}":                    {303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /login":                  {200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /login":                 {403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
-	"GET /lang/{lang}":            {303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /home":                   {303, 200, 200, 200, 200, 200, 200, 200},
-	"GET /cases":                  {303, 200, 200, 200, 200, 200, 200, 200},
-	"GET /cases/{id}":             {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /cases/{id}/attempts":   {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /attempts/{id}/outcome": {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"GET /import":                 {303, 200, 403, 403, 403, 403, 403, 403},
-	"POST /import":                {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
-	"GET /import/{id}":            {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
-	"POST /logout":                {403, 303, 303, 303, 303, 303, 303, 303},
+	"GET /{$}":                          {303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /login":                        {200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /login":                       {403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"GET /lang/{lang}":                  {303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /home":                         {303, 200, 200, 200, 200, 200, 200, 200},
+	"GET /cases":                        {303, 200, 200, 200, 200, 200, 200, 200},
+	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404},
+	"POST /cases/{id}/attempts":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /attempts/{id}/outcome":       {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
+	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
+	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
+	"POST /contact-methods/{id}/unmask": {403, 200, 200, 403, 403, 403, 403, 403},
+	"POST /logout":                      {403, 303, 303, 303, 303, 303, 303, 303},
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route
@@ -45,6 +46,11 @@ func TestPageMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	att.ID = a.ID
+	debtor, err := e.svc.Party(context.Background(), collection.Principal{Admin: true}, "B1")
+	if err != nil || len(debtor.ContactMethods) == 0 {
+		t.Fatal(err)
+	}
+	methodID := debtor.ContactMethods[0].ID
 	routes := (&Server{}).routes()
 	var patterns []string
 	for _, rt := range routes {
@@ -84,14 +90,17 @@ func TestPageMatrix(t *testing.T) {
 		for _, p := range patterns {
 			method, path, _ := strings.Cut(p, " ")
 			path = strings.NewReplacer("{$}", "", "{lang}", "en").Replace(path)
-			if strings.HasPrefix(path, "/attempts/") {
+			switch {
+			case strings.HasPrefix(path, "/attempts/"):
 				path = strings.Replace(path, "{id}", att.ID, 1)
+			case strings.HasPrefix(path, "/contact-methods/"):
+				path = strings.Replace(path, "{id}", methodID, 1)
 			}
 			path = strings.Replace(path, "{id}", "CASE1", 1)
 			var form url.Values
 			if method == "POST" {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
-					"username": {"x"}, "password": {"y"}}
+					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

@@ -58,7 +58,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, api: next}
-	for _, page := range []string{"login", "home", "error", "cases", "case", "import"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
@@ -101,6 +101,7 @@ func (s *Server) routes() []route {
 		{"GET /import", s.signedIn(s.importForm)},
 		{"POST /import", s.signedIn(s.importUpload)},
 		{"GET /import/{id}", s.signedIn(s.importStatus)},
+		{"POST /contact-methods/{id}/unmask", s.signedIn(s.unmask)},
 	}
 }
 
