@@ -624,16 +624,37 @@ func (s *Service) CreatePromise(ctx context.Context, p Principal, caseID string,
 	return pr, nil
 }
 
-// Promises lists a case's promises to pay.
+// Promises lists a case's promises to pay. A promise still open after its due
+// date has passed in the borrower's time zone is broken. (fairdebt records no
+// payments yet, so no promise becomes kept on its own.)
 func (s *Service) Promises(ctx context.Context, p Principal, caseID string) ([]Promise, error) {
-	if _, err := s.Case(ctx, p, caseID); err != nil {
+	c, err := s.Case(ctx, p, caseID)
+	if err != nil {
 		return nil, err
 	}
-	return collect(ctx, s.db.R, func(r *sql.Rows) (Promise, error) {
+	out, err := collect(ctx, s.db.R, func(r *sql.Rows) (Promise, error) {
 		var pr Promise
 		var at int64
 		err := r.Scan(&pr.ID, &pr.CaseID, &pr.Amount, &pr.DueDate, &pr.Status, &at)
 		pr.CreatedAt = fromMS(at)
 		return pr, err
 	}, "SELECT id, case_id, amount, due_date, status, created_at FROM promises WHERE case_id = $1 ORDER BY created_at, id", caseID)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	var tz string
+	if err := s.db.R.QueryRowContext(ctx, "SELECT timezone FROM borrowers WHERE id = $1", c.BorrowerID).Scan(&tz); err != nil {
+		return nil, err
+	}
+	zone, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, err
+	}
+	today := s.now().In(zone).Format(time.DateOnly)
+	for i := range out {
+		if out[i].Status == "open" && out[i].DueDate < today {
+			out[i].Status = "broken"
+		}
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/collection"
@@ -22,7 +23,11 @@ type caseRow struct {
 	NextCall string
 	Blocked  string
 	next     time.Time
+	// Promise is the state of the latest promise to pay: "", open, kept, broken.
+	Promise string
 }
+
+type promiseView struct{ Amount, DueDate, Status string }
 
 type partyView struct {
 	ID, Name, Role string
@@ -52,6 +57,7 @@ type casePage struct {
 	Case     caseRow
 	Parties  []partyView
 	Attempts []attemptView
+	Promises []promiseView
 	Decision *decisionView
 	CanWork  bool
 	// CanUnmask offers to show a contact method in full (an audit event).
@@ -107,6 +113,14 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
+		prs, err := s.svc.Promises(r.Context(), p, rows[i].ID)
+		if err != nil {
+			s.serviceError(w, r, err)
+			return
+		}
+		if len(prs) > 0 {
+			rows[i].Promise = prs[len(prs)-1].Status
+		}
 	}
 	previews, err := s.svc.PreviewCalls(r.Context(), p, ids)
 	if err != nil {
@@ -132,7 +146,18 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 		}
 	}
 	// Calls the gate allows now first, then those it will allow soonest, then the
-	// blocked; within each, the most days past due, then the largest amount.
+	// blocked; within each, broken promises first and open ones (the borrower
+	// said when they would pay) last, then the most days past due, then the
+	// largest amount.
+	promise := func(c caseRow) int {
+		switch c.Promise {
+		case "broken":
+			return 0
+		case "open":
+			return 2
+		}
+		return 1
+	}
 	group := func(c caseRow) int {
 		switch {
 		case c.CallNow:
@@ -143,7 +168,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 		return 2
 	}
 	slices.SortStableFunc(rows, func(a, b caseRow) int {
-		return cmp.Or(cmp.Compare(group(a), group(b)), a.next.Compare(b.next), cmp.Compare(b.DaysPastDue, a.DaysPastDue),
+		return cmp.Or(cmp.Compare(group(a), group(b)), a.next.Compare(b.next), cmp.Compare(promise(a), promise(b)), cmp.Compare(b.DaysPastDue, a.DaysPastDue),
 			cmp.Compare(b.outstanding, a.outstanding), cmp.Compare(a.ID, b.ID))
 	})
 	loc := s.localizer(r, &p)
@@ -185,11 +210,24 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
+	promises, err := s.svc.Promises(ctx, p, c.ID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	d, err := s.svc.Debt(ctx, p, c.DebtID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
 	loc := s.localizer(r, &p)
 	lang := langOf(r, &p)
 	data := &casePage{page: page{Title: tr(loc, "case.title") + " " + c.ID, User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen, CanUnmask: p.Can(collection.ActUnmask),
 		Results: outcomes}
+	for _, pr := range promises {
+		data.Promises = append(data.Promises, promiseView{Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
+	}
 	for _, pt := range parties {
 		v := partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}
 		for _, m := range pt.ContactMethods {
@@ -293,4 +331,21 @@ func (s *Server) unmask(w http.ResponseWriter, r *http.Request, p collection.Pri
 	loc := s.localizer(r, &p)
 	s.render(w, r, http.StatusOK, "unmask", &casePage{page: page{Title: tr(loc, "unmask.title"), User: viewOf(p),
 		CSRF: s.svc.CSRFToken(session), Next: safeNext(r.PostFormValue("back"))}, Unmasked: value})
+}
+
+// promise records a promise to pay from the case page; the amount is in the
+// currency's units ("1234.56").
+func (s *Server) promise(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	id := r.PathValue("id")
+	amount, ok := minorUnits(strings.TrimSpace(r.PostFormValue("amount")))
+	if !ok {
+		s.serviceError(w, r, &collection.Error{Kind: collection.Invalid, Field: "amount",
+			EN: "must be a positive amount with at most two decimals, such as 1234.56", ZH: "须为正数金额，最多两位小数，如 1234.56"})
+		return
+	}
+	if _, err := s.svc.CreatePromise(r.Context(), p, id, collection.PromiseInput{Amount: amount, DueDate: r.PostFormValue("due_date")}); err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id+"#promises", http.StatusSeeOther)
 }

@@ -183,3 +183,40 @@ func TestUnmaskOnTheCasePage(t *testing.T) {
 		t.Fatalf("logs:\n%s", e.logs.String())
 	}
 }
+
+// Promises to pay: recorded on the case page, shown with their state, broken once
+// their day has passed, and weighing on the worklist's order.
+func TestPromises(t *testing.T) {
+	e := start(t)
+	c := e.client(t)
+	e.signIn(t, c, "manager1", managerPass)
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE2", nil, "Accept-Language", "en")
+	csrf := csrfOf(t, page.body)
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE2/promises", url.Values{"csrf": {csrf}, "amount": {"12,5"}, "due_date": {"2026-11-04"}},
+		"Accept-Language", "en"); res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "amount") {
+		t.Fatalf("a malformed amount: %d", res.status)
+	}
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE2/promises", url.Values{"csrf": {csrf}, "amount": {"50.5"}, "due_date": {"2026-11-04"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("promise on CASE2: %d %s", res.status, res.body)
+	}
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/promises", url.Values{"csrf": {csrf}, "amount": {"100"}, "due_date": {"2026-11-30"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("promise on CASE1: %d %s", res.status, res.body)
+	}
+	page = do(t, c, "GET", e.srv.URL+"/cases/CASE2", nil, "Accept-Language", "en")
+	if !strings.Contains(page.body, "CNY 50.50") || !strings.Contains(page.body, `class="promise-open"`) {
+		t.Fatalf("CASE2's promise:\n%s", page.body)
+	}
+	// Two days after CASE2's promise fell due it is broken: CASE2 now comes first,
+	// and CASE1 (promised for later) last.
+	e.clk.Set(time.Date(2026, 11, 5, 2, 0, 0, 0, time.UTC))
+	c2 := e.client(t)
+	e.signIn(t, c2, "manager1", managerPass)
+	list := do(t, c2, "GET", e.srv.URL+"/cases", nil).body
+	i1, i2 := strings.Index(list, `href="/cases/CASE1"`), strings.Index(list, `href="/cases/CASE2"`)
+	if i2 < 0 || i1 < i2 || !strings.Contains(list, "promise-broken") {
+		t.Fatalf("worklist after the broken promise:\n%s", list)
+	}
+	if body := do(t, c2, "GET", e.srv.URL+"/cases/CASE2", nil).body; !strings.Contains(body, `class="promise-broken"`) {
+		t.Fatalf("CASE2's page does not show the promise broken:\n%s", body)
+	}
+}

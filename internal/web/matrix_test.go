@@ -28,6 +28,7 @@ var pageMatrix = map[string][]int{
 	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404},
 	"POST /cases/{id}/attempts":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /attempts/{id}/outcome":       {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /cases/{id}/promises":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
 	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
 	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
@@ -100,7 +101,8 @@ func TestPageMatrix(t *testing.T) {
 			var form url.Values
 			if method == "POST" {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
-					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"}}
+					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"},
+					"amount": {"100.00"}, "due_date": {"2026-12-01"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

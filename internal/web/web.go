@@ -98,6 +98,7 @@ func (s *Server) routes() []route {
 		{"GET /cases/{id}", s.signedIn(s.casePage)},
 		{"POST /cases/{id}/attempts", s.signedIn(s.attempt)},
 		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
+		{"POST /cases/{id}/promises", s.signedIn(s.promise)},
 		{"GET /import", s.signedIn(s.importForm)},
 		{"POST /import", s.signedIn(s.importUpload)},
 		{"GET /import/{id}", s.signedIn(s.importStatus)},
