@@ -192,3 +192,31 @@ func TestPreviewCalls(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectorsList(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	for _, a := range []string{"A", "B"} {
+		if _, err := s.CreateAgency(ctx, admin, AgencyInput{ID: a, Name: a, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []UserInput{{Username: "zed", Role: RoleCollector, AgencyID: "A"}, {Username: "amy", Role: RoleCollector, AgencyID: "A"},
+		{Username: "boss", Role: RoleAgencyManager, AgencyID: "A"}, {Username: "other", Role: RoleCollector, AgencyID: "B"}} {
+		u.Password = testPassword
+		if _, err := s.CreateUser(ctx, admin, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	us, err := s.Collectors(ctx, Principal{AgencyID: "A", Role: RoleAgencyManager}, "A")
+	if err != nil || len(us) != 2 || us[0].Username != "amy" || us[1].Username != "zed" {
+		t.Fatalf("A's collectors: %+v, %v", us, err)
+	}
+	if _, err := s.Collectors(ctx, Principal{AgencyID: "B", Role: RoleAgencyManager}, "A"); !IsKind(err, NotFound) {
+		t.Errorf("B's manager asks for A's collectors: %v", err)
+	}
+	if _, err := s.Collectors(ctx, Principal{AgencyID: "A", Role: RoleCollector, UserID: "x"}, "A"); !IsKind(err, Forbidden) {
+		t.Errorf("a collector asks: %v", err)
+	}
+}

@@ -372,3 +372,31 @@ func (l *loginLimiter) forget(key string) {
 	defer l.mu.Unlock()
 	delete(l.fails, key)
 }
+
+// Collectors lists the active collectors of an agency, by username: those who
+// may be given its cases. Those who assign cases and see the agency may ask.
+func (s *Service) Collectors(ctx context.Context, p Principal, agencyID string) ([]User, error) {
+	if err := need(p, ActAssign); err != nil {
+		return nil, err
+	}
+	if !p.sees(agencyID) {
+		return nil, notFound("agency", agencyID)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT id, username, role, lang, created_at FROM users
+		WHERE agency_id = $1 AND role = $2 AND disabled_at IS NULL ORDER BY username`, agencyID, RoleCollector)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []User{}
+	for rows.Next() {
+		u := User{AgencyID: agencyID}
+		var created int64
+		if err := rows.Scan(&u.ID, &u.Username, &u.Role, &u.Lang, &created); err != nil {
+			return nil, err
+		}
+		u.CreatedAt = fromMS(created)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

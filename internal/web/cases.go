@@ -65,6 +65,10 @@ type casePage struct {
 	Results   []string
 	// Unmasked is a value shown in full after an unmasking.
 	Unmasked string
+	// Collectors of the case's agency, for those who assign cases; Collector is
+	// the username of the one the case is assigned to.
+	Collectors []string
+	Collector  string
 }
 
 // outcomes a person may record on the case page.
@@ -225,6 +229,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 	data := &casePage{page: page{Title: tr(loc, "case.title") + " " + c.ID, User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen, CanUnmask: p.Can(collection.ActUnmask),
 		Results: outcomes}
+	if p.Can(collection.ActAssign) {
+		users, err := s.svc.Collectors(ctx, p, c.AgencyID)
+		if err != nil {
+			s.serviceError(w, r, err)
+			return
+		}
+		for _, u := range users {
+			data.Collectors = append(data.Collectors, u.Username)
+			if u.ID == c.CollectorID {
+				data.Collector = u.Username
+			}
+		}
+	}
 	for _, pr := range promises {
 		data.Promises = append(data.Promises, promiseView{Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
 	}
@@ -348,4 +365,14 @@ func (s *Server) promise(w http.ResponseWriter, r *http.Request, p collection.Pr
 		return
 	}
 	http.Redirect(w, r, "/cases/"+id+"#promises", http.StatusSeeOther)
+}
+
+// assign puts the case on a collector's worklist, or takes it off (an empty name).
+func (s *Server) assign(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	id := r.PathValue("id")
+	if _, err := s.svc.AssignCase(r.Context(), p, id, r.PostFormValue("collector")); err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
 }

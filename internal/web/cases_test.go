@@ -220,3 +220,31 @@ func TestPromises(t *testing.T) {
 		t.Fatalf("CASE2's page does not show the promise broken:\n%s", body)
 	}
 }
+
+// A manager moves a case from one collector's worklist to another's.
+func TestAssignOnTheCasePage(t *testing.T) {
+	e := start(t)
+	c := e.client(t)
+	e.signIn(t, c, "manager1", managerPass)
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1", nil)
+	if !strings.Contains(page.body, `<option value="collector1" selected>`) || !strings.Contains(page.body, `<option value="collector2">`) {
+		t.Fatalf("assignment form:\n%s", page.body)
+	}
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/assignment", url.Values{"csrf": {csrfOf(t, page.body)}, "collector": {"collector2"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("reassign: %d %s", res.status, res.body)
+	}
+	for who, want := range map[string]bool{"collector1": false, "collector2": true} {
+		cc := e.client(t)
+		pass := managerPass
+		if who == "collector1" {
+			pass = collectorPass
+		}
+		e.signIn(t, cc, who, pass)
+		if got := strings.Contains(do(t, cc, "GET", e.srv.URL+"/cases", nil).body, `href="/cases/CASE1"`); got != want {
+			t.Errorf("%s's worklist holds CASE1: %v, want %v", who, got, want)
+		}
+		if body := do(t, cc, "GET", e.srv.URL+"/cases/CASE1", nil).body; strings.Contains(body, `id="assignment"`) {
+			t.Errorf("%s is offered to assign cases", who)
+		}
+	}
+}

@@ -29,6 +29,7 @@ var pageMatrix = map[string][]int{
 	"POST /cases/{id}/attempts":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /attempts/{id}/outcome":       {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /cases/{id}/promises":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /cases/{id}/assignment":       {403, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
 	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
 	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
 	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
@@ -102,7 +103,7 @@ func TestPageMatrix(t *testing.T) {
 			if method == "POST" {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
 					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"},
-					"amount": {"100.00"}, "due_date": {"2026-12-01"}}
+					"amount": {"100.00"}, "due_date": {"2026-12-01"}, "collector": {"collector1"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

@@ -99,6 +99,7 @@ func (s *Server) routes() []route {
 		{"POST /cases/{id}/attempts", s.signedIn(s.attempt)},
 		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
 		{"POST /cases/{id}/promises", s.signedIn(s.promise)},
+		{"POST /cases/{id}/assignment", s.signedIn(s.assign)},
 		{"GET /import", s.signedIn(s.importForm)},
 		{"POST /import", s.signedIn(s.importUpload)},
 		{"GET /import/{id}", s.signedIn(s.importStatus)},
