@@ -658,3 +658,34 @@ func (s *Service) Promises(ctx context.Context, p Principal, caseID string) ([]P
 	}
 	return out, nil
 }
+
+// ScreenMessage returns the content categories the borrower's rule pack would weigh
+// in text sent to a party of a case: what the composer warns about as a message
+// is written. (The gate screens again when it is sent.)
+func (s *Service) ScreenMessage(ctx context.Context, p Principal, caseID, partyID, text string) ([]string, error) {
+	c, err := s.Case(ctx, p, caseID)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := s.Party(ctx, p, partyID)
+	if err != nil || pt.BorrowerID != c.BorrowerID {
+		return nil, notFound("party", partyID)
+	}
+	var packName string
+	if err := s.db.R.QueryRowContext(ctx, "SELECT pack FROM borrowers WHERE id = $1", c.BorrowerID).Scan(&packName); err != nil {
+		return nil, err
+	}
+	pack, err := s.packs.Get(packName)
+	if err != nil {
+		return nil, err
+	}
+	role, err := policy.ParseRole(pt.Role)
+	if err != nil {
+		return nil, err
+	}
+	out := pack.ContentFor(role, text)
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}

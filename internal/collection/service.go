@@ -759,6 +759,18 @@ func (s *Service) AssignCase(ctx context.Context, p Principal, id, username stri
 	return s.Case(ctx, p, id)
 }
 
+// CaseLenderName returns the name of the lender a case collects for, to whoever
+// sees the case: the messages sent about it name the lender.
+func (s *Service) CaseLenderName(ctx context.Context, p Principal, caseID string) (string, error) {
+	c, err := s.Case(ctx, p, caseID)
+	if err != nil {
+		return "", err
+	}
+	var name string
+	err = s.db.R.QueryRowContext(ctx, "SELECT l.name FROM borrowers b JOIN lenders l ON l.id = b.lender_id WHERE b.id = $1", c.BorrowerID).Scan(&name)
+	return name, err
+}
+
 // SetCaseStatus opens, pauses or closes a case. Only open cases may be worked.
 func (s *Service) SetCaseStatus(ctx context.Context, p Principal, id, status string) (*Case, error) {
 	if err := oneOf("status", status, CaseOpen, CasePaused, CaseClosed); err != nil {

@@ -703,3 +703,29 @@ rules:
 	a.Party = withContacts[1].ID
 	expect(t, Evaluate(withCEL, snap, a), append(toContact, "cn-cel.no_debt_talk_at_night")...)
 }
+
+// ContentFor warns about what the pack weighs toward each role: debt words toward
+// an emergency contact, not toward the debtor; a threat toward anyone.
+func TestContentFor(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := reg.Get("cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debt := "您的借款已逾期，请尽快还款"
+	if got := p.ContentFor(Debtor, debt); len(got) != 0 {
+		t.Errorf("debt words toward the debtor: %v", got)
+	}
+	if got := p.ContentFor(EmergencyContact, debt); len(got) == 0 {
+		t.Error("debt words toward an emergency contact pass unnoticed")
+	}
+	if got := p.ContentFor(Debtor, "再不还钱就让你全家好看，小心你的腿"); len(got) == 0 {
+		t.Error("a threat toward the debtor passes unnoticed")
+	}
+	if got := p.ContentFor(0, debt); got != nil {
+		t.Errorf("no role: %v", got)
+	}
+}

@@ -157,6 +157,16 @@ type ObligationInfo struct {
 // DefaultMaxEmergencyContacts applies when a pack has no contact_limit rule.
 const DefaultMaxEmergencyContacts = 5
 
+// ContentFor returns the content categories found in text that the pack's rules
+// weigh in a message to a person of role (debt words, for one, matter toward a
+// third party and not toward the debtor): what a composer should warn about.
+func (p *Pack) ContentFor(role Role, text string) []string {
+	if role <= 0 || int(role) >= len(p.contentWant) {
+		return nil
+	}
+	return p.screener.CategoriesIn(text, p.contentWant[role]).Names()
+}
+
 // MaxEmergencyContacts is how many emergency contacts one borrower may have: the
 // lowest limit among the pack's contact_limit rules.
 func (p *Pack) MaxEmergencyContacts() int {

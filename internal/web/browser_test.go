@@ -237,3 +237,34 @@ func TestBrowserImport(t *testing.T) {
 		t.Errorf("rejected rows shown: %q", rows)
 	}
 }
+
+// The composer screens as the collector types: a threat is flagged before it is
+// ever sent (the page's script, allowed by the CSP, calls /screen).
+func TestBrowserLiveScreening(t *testing.T) {
+	e := start(t)
+	ctx := browser(t)
+	dir, err := os.MkdirTemp("", "fairdebt-screens-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	browse(t, ctx,
+		chromedp.Navigate(e.srv.URL+"/login"),
+		chromedp.WaitVisible(id("username")),
+		chromedp.SendKeys(id("username"), "collector1"),
+		chromedp.SendKeys(id("password"), collectorPass),
+		chromedp.Click(id("login-submit")),
+		chromedp.WaitVisible(id("nav-cases")),
+		chromedp.Navigate(e.srv.URL+"/cases/CASE1"),
+		chromedp.WaitVisible(id("sms-B1")),
+		chromedp.Click(id("sms-B1")),
+		chromedp.WaitVisible(id("screen-clean")),
+		chromedp.Clear(id("message")),
+		chromedp.SendKeys(id("message"), threat),
+		chromedp.WaitVisible(id("screen-findings")),
+		shot(t, dir, "9-live-screening"),
+	)
+	if text := get(t, ctx, chromedp.Text(id("screen-findings"))); !strings.Contains(text, "threat") {
+		t.Errorf("live screening shows %q", text)
+	}
+}

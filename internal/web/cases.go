@@ -285,7 +285,7 @@ func reasons(a collection.Attempt, lang string) []reasonView {
 func (s *Server) attempt(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
 	id := r.PathValue("id")
 	a, err := s.svc.Decide(r.Context(), p, collection.AttemptInput{CaseID: id, PartyID: r.PostFormValue("party_id"),
-		Channel: r.PostFormValue("channel")})
+		Channel: r.PostFormValue("channel"), Purpose: r.PostFormValue("purpose"), Message: r.PostFormValue("message")})
 	if err != nil {
 		s.serviceError(w, r, err)
 		return

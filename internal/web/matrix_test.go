@@ -29,6 +29,8 @@ var pageMatrix = map[string][]int{
 	"POST /cases/{id}/attempts":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /attempts/{id}/outcome":       {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /cases/{id}/promises":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404},
+	"POST /screen":                      {403, 200, 200, 200, 200, 404, 200, 404},
 	"POST /cases/{id}/assignment":       {403, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
 	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
 	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
@@ -99,11 +101,15 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", methodID, 1)
 			}
 			path = strings.Replace(path, "{id}", "CASE1", 1)
+			if strings.HasSuffix(path, "/compose") {
+				path += "?party=B1"
+			}
 			var form url.Values
 			if method == "POST" {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
 					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"},
-					"amount": {"100.00"}, "due_date": {"2026-12-01"}, "collector": {"collector1"}}
+					"amount": {"100.00"}, "due_date": {"2026-12-01"}, "collector": {"collector1"},
+					"case_id": {"CASE1"}, "text": {"您好"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

@@ -58,7 +58,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, api: next}
-	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
@@ -100,6 +100,8 @@ func (s *Server) routes() []route {
 		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
 		{"POST /cases/{id}/promises", s.signedIn(s.promise)},
 		{"POST /cases/{id}/assignment", s.signedIn(s.assign)},
+		{"GET /cases/{id}/compose", s.signedIn(s.compose)},
+		{"POST /screen", s.signedIn(s.screenText)},
 		{"GET /import", s.signedIn(s.importForm)},
 		{"POST /import", s.signedIn(s.importUpload)},
 		{"GET /import/{id}", s.signedIn(s.importStatus)},
