@@ -5,42 +5,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form")) {
     form.addEventListener("submit", () => {
       for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
-    
-  // The composer screens the message as it is written: the same check runs on the
-  // server when the page loads and, for real, in the gate when it is sent.
-  const box = document.querySelector("textarea[data-screen]");
-  const out = document.getElementById("screen-result");
-  const form = box && box.form;
-  if (box && out && form) {
-    let timer;
-    box.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(async () => {
-        const body = new URLSearchParams({
-          csrf: form.elements.csrf.value, case_id: form.elements.case_id.value,
-          party_id: form.elements.party_id.value, text: box.value,
-        });
-        try {
-          const res = await fetch(box.dataset.screen, { method: "POST", body, credentials: "same-origin" });
-          if (!res.ok) return;
-          const { categories } = await res.json();
-          out.replaceChildren();
-          const p = document.createElement("p");
-          if (categories.length) {
-            p.className = "error";
-            p.id = "screen-findings";
-            p.textContent = out.dataset.findings + " " + categories.join(" ");
-          } else {
-            p.className = "muted";
-            p.id = "screen-clean";
-            p.textContent = out.dataset.clean;
-          }
-          out.append(p);
-        } catch (e) { /* the gate still screens on sending */ }
-      }, 300);
     });
-  }
-});
   }
 
   // The composer screens the message as it is written: the same check runs on the
@@ -61,7 +26,6 @@ document.addEventListener("DOMContentLoaded", () => {
           const res = await fetch(box.dataset.screen, { method: "POST", body, credentials: "same-origin" });
           if (!res.ok) return;
           const { categories } = await res.json();
-          out.replaceChildren();
           const p = document.createElement("p");
           if (categories.length) {
             p.className = "error";
@@ -72,8 +36,10 @@ document.addEventListener("DOMContentLoaded", () => {
             p.id = "screen-clean";
             p.textContent = out.dataset.clean;
           }
-          out.append(p);
-        } catch (e) { /* the gate still screens on sending */ }
+          out.replaceChildren(p);
+        } catch (e) {
+          // The gate still screens the message when it is sent.
+        }
       }, 300);
     });
   }
