@@ -63,6 +63,34 @@ func shot(t *testing.T, dir, name string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// signInSteps are the browser's steps to sign in at url (a sign-in page, perhaps
+// through the language switch) as user.
+func signInSteps(url, user, pass string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), pass),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+	}
+}
+
+// browserTest starts the test server and a browser, and makes the directory the
+// test's screenshots go to (kept, so that their printed paths can be opened).
+func browserTest(t *testing.T) (*env, context.Context, string) {
+	t.Helper()
+	e := start(t)
+	ctx := browser(t)
+	dir, err := os.MkdirTemp("", "fairdebt-screens-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ctx, dir
+}
+
+// id selects the element with an id.
+func id(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+
 // get runs a to read a value, failing the test on error.
 func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
@@ -85,19 +113,9 @@ func browse(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp
 // the reason; the collector, who chose Chinese, sees their role in Chinese, and
 // the device keeps Chinese after signing out until the switch says otherwise.
 func TestBrowserSignIn(t *testing.T) {
-	e := start(t)
-	ctx := browser(t)
-	dir, err := os.MkdirTemp("", "fairdebt-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	e, ctx, dir := browserTest(t)
+	browse(t, ctx, signInSteps(e.srv.URL+"/login", "collector1", "not the passphrase")...)
 	browse(t, ctx,
-		chromedp.Navigate(e.srv.URL+"/login"),
-		chromedp.WaitVisible(id("username")),
-		chromedp.SendKeys(id("username"), "collector1"),
-		chromedp.SendKeys(id("password"), "not the passphrase"),
-		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("login-error")),
 		shot(t, dir, "1-wrong-password"),
 	)
@@ -138,23 +156,10 @@ func TestBrowserSignIn(t *testing.T) {
 // page says why, with the rule's citation; the next morning it is allowed and the
 // outcome is recorded. A manager of another agency then fails to open the case.
 func TestBrowserWorkACase(t *testing.T) {
-	e := start(t)
-	ctx := browser(t)
-	dir, err := os.MkdirTemp("", "fairdebt-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	e, ctx, dir := browserTest(t)
 	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC)) // 23:30 in Shanghai
 	signIn := func(user, pass string) {
-		browse(t, ctx,
-			chromedp.Navigate(e.srv.URL+"/login"),
-			chromedp.WaitVisible(id("username")),
-			chromedp.SendKeys(id("username"), user),
-			chromedp.SendKeys(id("password"), pass),
-			chromedp.Click(id("login-submit")),
-			chromedp.WaitVisible(id("nav-cases")),
-		)
+		browse(t, ctx, append(signInSteps(e.srv.URL+"/login", user, pass), chromedp.WaitVisible(id("nav-cases")))...)
 	}
 	signIn("collector1", collectorPass)
 	browse(t, ctx,
@@ -204,23 +209,13 @@ func TestBrowserWorkACase(t *testing.T) {
 // In the browser, the lender's administrator uploads a CSV with two bad rows: the
 // good ones are imported and the two reported with their lines and reasons.
 func TestBrowserImport(t *testing.T) {
-	e := start(t)
-	ctx := browser(t)
-	dir, err := os.MkdirTemp("", "fairdebt-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, ctx, dir := browserTest(t)
 	file := filepath.Join(t.TempDir(), "debts.csv")
 	if err := os.WriteFile(file, []byte(importCSV), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	browse(t, ctx, signInSteps(e.srv.URL+"/lang/en?next=/login", "admin1", managerPass)...)
 	browse(t, ctx,
-		chromedp.Navigate(e.srv.URL+"/lang/en?next=/login"),
-		chromedp.WaitVisible(id("username")),
-		chromedp.SendKeys(id("username"), "admin1"),
-		chromedp.SendKeys(id("password"), managerPass),
-		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("nav-import")),
 		chromedp.Click(id("nav-import")),
 		chromedp.WaitVisible(id("import-file")),
@@ -241,19 +236,9 @@ func TestBrowserImport(t *testing.T) {
 // The composer screens as the collector types: a threat is flagged before it is
 // ever sent (the page's script, allowed by the CSP, calls /screen).
 func TestBrowserLiveScreening(t *testing.T) {
-	e := start(t)
-	ctx := browser(t)
-	dir, err := os.MkdirTemp("", "fairdebt-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := func(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
+	e, ctx, dir := browserTest(t)
+	browse(t, ctx, signInSteps(e.srv.URL+"/login", "collector1", collectorPass)...)
 	browse(t, ctx,
-		chromedp.Navigate(e.srv.URL+"/login"),
-		chromedp.WaitVisible(id("username")),
-		chromedp.SendKeys(id("username"), "collector1"),
-		chromedp.SendKeys(id("password"), collectorPass),
-		chromedp.Click(id("login-submit")),
 		chromedp.WaitVisible(id("nav-cases")),
 		chromedp.Navigate(e.srv.URL+"/cases/CASE1"),
 		chromedp.WaitVisible(id("sms-B1")),
