@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -218,5 +219,39 @@ func TestCollectorsList(t *testing.T) {
 	}
 	if _, err := s.Collectors(ctx, Principal{AgencyID: "A", Role: RoleCollector, UserID: "x"}, "A"); !IsKind(err, Forbidden) {
 		t.Errorf("a collector asks: %v", err)
+	}
+}
+
+// A note is stored sealed: its text is not in the database in clear.
+func TestNotesAreSealed(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
+	must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: "Asia/Shanghai"}))
+	must(s.CreateDebt(ctx, admin, DebtInput{ID: "D", BorrowerID: "B", Currency: "CNY", Principal: 1,
+		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+	must(s.CreateCase(ctx, admin, CaseInput{ID: "C", DebtID: "D", AgencyID: "A"}))
+	if _, err := s.AddNote(ctx, Principal{Role: RoleRegulator}, "C", "x"); !IsKind(err, Forbidden) {
+		t.Fatalf("a regulator wrote a note: %v", err)
+	}
+	if _, err := s.AddNote(ctx, Principal{AgencyID: "Z", Name: "z"}, "C", "x"); !IsKind(err, NotFound) {
+		t.Fatalf("another agency wrote a note: %v", err)
+	}
+	must(s.AddNote(ctx, Principal{AgencyID: "A", Name: "dialer"}, "C", "call back on 13800001234"))
+	var enc string
+	if err := s.db.R.QueryRow("SELECT text_enc FROM case_notes").Scan(&enc); err != nil || strings.Contains(enc, "13800001234") {
+		t.Fatalf("stored note %q, %v", enc, err)
+	}
+	ns, err := s.Notes(ctx, admin, "C")
+	if err != nil || len(ns) != 1 || ns[0].Text != "call back on 13800001234" || ns[0].Author != "dialer" {
+		t.Fatalf("notes: %+v, %v", ns, err)
 	}
 }

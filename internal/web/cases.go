@@ -29,6 +29,8 @@ type caseRow struct {
 
 type promiseView struct{ Amount, DueDate, Status string }
 
+type noteView struct{ At, Author, Text string }
+
 type partyView struct {
 	ID, Name, Role string
 	Methods        []methodView
@@ -58,6 +60,7 @@ type casePage struct {
 	Parties  []partyView
 	Attempts []attemptView
 	Promises []promiseView
+	Notes    []noteView
 	Decision *decisionView
 	CanWork  bool
 	// CanUnmask offers to show a contact method in full (an audit event).
@@ -224,6 +227,11 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
+	notes, err := s.svc.Notes(ctx, p, c.ID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
 	loc := s.localizer(r, &p)
 	lang := langOf(r, &p)
 	data := &casePage{page: page{Title: tr(loc, "case.title") + " " + c.ID, User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
@@ -241,6 +249,10 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 				data.Collector = u.Username
 			}
 		}
+	}
+	for _, n := range notes {
+		data.Notes = append(data.Notes, noteView{At: n.CreatedAt.In(zone).Format("2006-01-02 15:04 MST"),
+			Author: strings.TrimPrefix(n.Author, "user:"), Text: n.Text})
 	}
 	for _, pr := range promises {
 		data.Promises = append(data.Promises, promiseView{Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
@@ -375,4 +387,14 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, p collection.Pri
 		return
 	}
 	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
+}
+
+// note adds a note to the case.
+func (s *Server) note(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	id := r.PathValue("id")
+	if _, err := s.svc.AddNote(r.Context(), p, id, r.PostFormValue("text")); err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+id+"#notes", http.StatusSeeOther)
 }

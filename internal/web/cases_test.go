@@ -248,3 +248,29 @@ func TestAssignOnTheCasePage(t *testing.T) {
 		}
 	}
 }
+
+// Notes on a case: written by those who work it, shown to those who see it,
+// stored sealed.
+func TestNotes(t *testing.T) {
+	e := start(t)
+	c := e.client(t)
+	e.signIn(t, c, "collector1", collectorPass)
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1", nil)
+	const text = "Debtor asked to be called after 18:00; synthetic note 13900001111"
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/notes", url.Values{"csrf": {csrfOf(t, page.body)}, "text": {text}}); res.status != http.StatusSeeOther {
+		t.Fatalf("add note: %d %s", res.status, res.body)
+	}
+	if res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/notes", url.Values{"csrf": {csrfOf(t, page.body)}, "text": {"   "}}); res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an empty note: %d", res.status)
+	}
+	c2 := e.client(t)
+	e.signIn(t, c2, "reg1", managerPass)
+	body := do(t, c2, "GET", e.srv.URL+"/cases/CASE1", nil).body
+	if !strings.Contains(body, "synthetic note 13900001111") || !strings.Contains(body, "collector1") || strings.Contains(body, `id="note-text"`) {
+		t.Fatalf("the regulator's view of the notes:\n%s", body)
+	}
+	notes, err := e.svc.Notes(context.Background(), collection.Principal{Admin: true}, "CASE1")
+	if err != nil || len(notes) != 1 || notes[0].Author != "user:collector1" {
+		t.Fatalf("notes: %+v, %v", notes, err)
+	}
+}

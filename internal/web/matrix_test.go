@@ -31,6 +31,7 @@ var pageMatrix = map[string][]int{
 	"POST /cases/{id}/promises":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404},
 	"POST /screen":                      {403, 200, 200, 200, 200, 404, 200, 404},
+	"POST /cases/{id}/notes":            {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"POST /cases/{id}/assignment":       {403, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
 	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
 	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422

@@ -100,6 +100,7 @@ func (s *Server) routes() []route {
 		{"POST /attempts/{id}/outcome", s.signedIn(s.outcome)},
 		{"POST /cases/{id}/promises", s.signedIn(s.promise)},
 		{"POST /cases/{id}/assignment", s.signedIn(s.assign)},
+		{"POST /cases/{id}/notes", s.signedIn(s.note)},
 		{"GET /cases/{id}/compose", s.signedIn(s.compose)},
 		{"POST /screen", s.signedIn(s.screenText)},
 		{"GET /import", s.signedIn(s.importForm)},
