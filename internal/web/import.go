@@ -37,10 +37,13 @@ const (
 	maxImportRows  = 50_000
 )
 
+// rowError is why a row was rejected, in English and Chinese.
 type rowError struct {
 	Line          int
-	Field, Reason string
+	Field, EN, ZH string
 }
+
+func bad(field, en, zh string) *rowError { return &rowError{Field: field, EN: en, ZH: zh} }
 
 type importJob struct {
 	mu       sync.Mutex
@@ -227,11 +230,12 @@ func minorUnits(s string) (int64, bool) {
 func (s *Server) runImport(p collection.Principal, job *importJob, rows []importRow) {
 	ctx := context.Background()
 	for _, row := range rows {
-		field, reason := s.importOne(ctx, p, row)
+		rejected := s.importOne(ctx, p, row)
 		job.mu.Lock()
 		job.done++
-		if reason != "" {
-			job.rejected = append(job.rejected, rowError{Line: row.line, Field: field, Reason: reason})
+		if rejected != nil {
+			rejected.Line = row.line
+			job.rejected = append(job.rejected, *rejected)
 		} else {
 			job.imported++
 		}
@@ -244,40 +248,40 @@ func (s *Server) runImport(p collection.Principal, job *importJob, rows []import
 }
 
 // importOne imports a row: the borrower (unless it exists), the debt, and the case
-// when an agency is named. It returns the field at fault and the reason (English
-// and Chinese) when the row is rejected; nothing of a rejected row is written,
-// except in the rare failure of a later write after an earlier one.
-func (s *Server) importOne(ctx context.Context, p collection.Principal, row importRow) (string, string) {
+// when an agency is named. It returns why the row is rejected, or nil; nothing of
+// a rejected row is written, except in the rare failure of a later write after an
+// earlier one.
+func (s *Server) importOne(ctx context.Context, p collection.Principal, row importRow) *rowError {
 	f := row.fields
-	if msg, bad := f["_error"]; bad {
-		return "", "malformed CSV line / CSV 行格式错误: " + msg
+	if msg, malformed := f["_error"]; malformed {
+		return bad("", "malformed CSV line: "+msg, "CSV 行格式错误："+msg)
 	}
-	both := func(e *collection.Error) (string, string) { return e.Field, e.EN + " / " + e.ZH }
+	both := func(e *collection.Error) *rowError { return bad(e.Field, e.EN, e.ZH) }
 	for _, c := range requiredColumns {
 		if f[c] == "" {
-			return c, "required / 必填"
+			return bad(c, "required", "必填")
 		}
 	}
 	if _, err := time.LoadLocation(f["timezone"]); err != nil || !strings.Contains(f["timezone"], "/") {
-		return "timezone", "not an IANA time zone such as Asia/Shanghai / 不是有效的 IANA 时区（如 Asia/Shanghai）"
+		return bad("timezone", "not an IANA time zone such as Asia/Shanghai", "不是有效的 IANA 时区（如 Asia/Shanghai）")
 	}
 	amount, ok := minorUnits(f["amount"])
 	if !ok {
-		return "amount", "must be a positive amount with at most two decimals, such as 1234.56 / 须为正数金额，最多两位小数，如 1234.56"
+		return bad("amount", "must be a positive amount with at most two decimals, such as 1234.56", "须为正数金额，最多两位小数，如 1234.56")
 	}
 	if _, err := time.Parse("2006-01-02", f["due_date"]); err != nil {
-		return "due_date", "must be a date as YYYY-MM-DD / 日期格式须为 YYYY-MM-DD"
+		return bad("due_date", "must be a date as YYYY-MM-DD", "日期格式须为 YYYY-MM-DD")
 	}
 	if _, err := s.svc.Debt(ctx, p, f["debt_id"]); err == nil {
-		return "debt_id", "a debt with this id exists already / 该债务编号已存在"
+		return bad("debt_id", "a debt with this id exists already", "该债务编号已存在")
 	}
 	if a := f["agency_id"]; a != "" {
 		ag, err := s.svc.Agency(ctx, p, a)
 		if err != nil {
-			return "agency_id", "no such agency / 未找到该催收机构"
+			return bad("agency_id", "no such agency", "未找到该催收机构")
 		}
 		if !ag.Approved {
-			return "agency_id", "the agency is not on the approved list / 该催收机构不在准入名单上"
+			return bad("agency_id", "the agency is not on the approved list", "该催收机构不在准入名单上")
 		}
 	}
 	var e *collection.Error
@@ -288,7 +292,7 @@ func (s *Server) importOne(ctx context.Context, p collection.Principal, row impo
 			return both(e)
 		}
 		if err != nil {
-			return "", err.Error()
+			return bad("", err.Error(), err.Error())
 		}
 	}
 	_, err := s.svc.CreateDebt(ctx, p, collection.DebtInput{ID: f["debt_id"], BorrowerID: f["borrower_id"], Currency: strings.ToUpper(f["currency"]),
@@ -297,7 +301,7 @@ func (s *Server) importOne(ctx context.Context, p collection.Principal, row impo
 		return both(e)
 	}
 	if err != nil {
-		return "", err.Error()
+		return bad("", err.Error(), err.Error())
 	}
 	if a := f["agency_id"]; a != "" {
 		_, err := s.svc.CreateCase(ctx, p, collection.CaseInput{ID: f["case_id"], DebtID: f["debt_id"], AgencyID: a})
@@ -305,10 +309,10 @@ func (s *Server) importOne(ctx context.Context, p collection.Principal, row impo
 			return both(e)
 		}
 		if err != nil {
-			return "", err.Error()
+			return bad("", err.Error(), err.Error())
 		}
 	}
-	return "", ""
+	return nil
 }
 
 // importStatus shows a job: its progress, refreshing itself every second while it

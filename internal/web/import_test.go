@@ -81,6 +81,9 @@ func TestImport(t *testing.T) {
 	if strings.Contains(page.body, `http-equiv="refresh"`) || !strings.Contains(page.body, "5 of 5 rows: 3 imported, 2 rejected.") {
 		t.Fatalf("report:\n%s", page.body)
 	}
+	if !strings.Contains(page.body, "not an IANA time zone") || strings.Contains(page.body, "不是有效的 IANA 时区") {
+		t.Fatalf("the reasons are not in the page's language (English):\n%s", page.body)
+	}
 	rejected := regexp.MustCompile(`<tr><td class="num">(\d+)</td><td>(\w+)</td>`).FindAllStringSubmatch(page.body, -1)
 	if len(rejected) != 2 || rejected[0][1] != "3" || rejected[0][2] != "timezone" || rejected[1][1] != "5" || rejected[1][2] != "amount" {
 		t.Fatalf("rejected rows %q in\n%s", rejected, page.body)
