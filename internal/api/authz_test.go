@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 )
 
@@ -162,17 +163,8 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 	for op := range rows {
-		if !contains(operations, op) {
+		if !slices.Contains(operations, op) {
 			t.Errorf("the role matrix has a row for %s, which is not an operation", op)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -86,18 +86,20 @@ func money(minor int64, currency string) string {
 	return fmt.Sprintf("%s%s %d.%02d", sign, currency, minor/100, minor%100)
 }
 
-func (s *Server) row(r *http.Request, p collection.Principal, c collection.Case) (caseRow, error) {
+// row reads what a case's row shows, and returns the borrower and debt it read
+// for callers that need more of them.
+func (s *Server) row(r *http.Request, p collection.Principal, c collection.Case) (caseRow, *collection.Borrower, *collection.Debt, error) {
 	row := caseRow{ID: c.ID, Status: c.Status}
 	b, err := s.svc.Borrower(r.Context(), p, c.BorrowerID)
 	if err != nil {
-		return row, err
+		return row, nil, nil, err
 	}
 	d, err := s.svc.Debt(r.Context(), p, c.DebtID)
 	if err != nil {
-		return row, err
+		return row, nil, nil, err
 	}
 	row.Borrower, row.DaysPastDue, row.outstanding, row.Outstanding = b.Name, d.DaysPastDue, d.Outstanding, money(d.Outstanding, d.Currency)
-	return row, nil
+	return row, b, d, nil
 }
 
 // worklist shows the open cases the principal sees, most overdue first, then the
@@ -110,7 +112,7 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 	}
 	rows := make([]caseRow, 0, len(cases))
 	for _, c := range cases {
-		row, err := s.row(r, p, c)
+		row, _, _, err := s.row(r, p, c)
 		if err != nil {
 			s.serviceError(w, r, err)
 			return
@@ -193,12 +195,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
-	row, err := s.row(r, p, *c)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	b, err := s.svc.Borrower(ctx, p, c.BorrowerID)
+	row, b, d, err := s.row(r, p, *c)
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
@@ -218,11 +215,6 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		return
 	}
 	promises, err := s.svc.Promises(ctx, p, c.ID)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	d, err := s.svc.Debt(ctx, p, c.DebtID)
 	if err != nil {
 		s.serviceError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fairdebt/fairdebt/internal/collection"
@@ -67,12 +68,7 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, p collection.Pr
 		s.notFound(w, r)
 		return
 	}
-	row, err := s.row(r, p, *c)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	debtor, err := s.svc.Borrower(ctx, p, c.BorrowerID)
+	row, debtor, _, err := s.row(r, p, *c)
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
@@ -107,18 +103,13 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, p collection.Pr
 		text = chosen.EN
 	}
 	data.Template, data.Purpose = chosen.ID, chosen.Purpose
-	data.Message = strings.NewReplacer("{name}", debtor.Name, "{amount}", row.Outstanding, "{dpd}", itoa(row.DaysPastDue),
+	data.Message = strings.NewReplacer("{name}", debtor.Name, "{amount}", row.Outstanding, "{dpd}", strconv.Itoa(row.DaysPastDue),
 		"{lender}", lender).Replace(text)
 	if data.Findings, err = s.svc.ScreenMessage(ctx, p, c.ID, pt.ID, data.Message); err != nil {
 		s.serviceError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "compose", data)
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // screenText answers the composer's live check: the categories the borrower's

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,7 +165,7 @@ func parseImport(data []byte) ([]importRow, error) {
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
-		if !contains(importColumns, h) {
+		if !slices.Contains(importColumns, h) {
 			return nil, &collection.Error{Kind: collection.Invalid, Field: "file", EN: fmt.Sprintf("unknown column %q (the columns are %s)", h, strings.Join(importColumns, ", ")),
 				ZH: fmt.Sprintf("未知的列 %q（可用的列：%s）", h, strings.Join(importColumns, ", "))}
 		}
@@ -335,13 +336,4 @@ func (s *Server) importStatus(w http.ResponseWriter, r *http.Request, p collecti
 	loc := s.localizer(r, &p)
 	s.render(w, r, http.StatusOK, "import", &importPage{page: page{Title: tr(loc, "import.title"), User: viewOf(p),
 		CSRF: s.svc.CSRFToken(session), Refresh: !v.Finished}, Job: v, Columns: strings.Join(importColumns, ",")})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -46,7 +46,6 @@ type Server struct {
 	log    *slog.Logger
 	bundle *i18n.Bundle
 	pages  map[string]*template.Template
-	api    http.Handler
 	jobs   jobs
 }
 
@@ -57,7 +56,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, api: next}
+	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}}
 	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
