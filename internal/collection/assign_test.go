@@ -21,18 +21,7 @@ func TestCollectorSeesOnlyAssignedCases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
-	for _, a := range []string{"A", "B"} {
-		must(s.CreateAgency(ctx, admin, AgencyInput{ID: a, Name: a, Approved: true}))
-	}
-	for i, agency := range []string{"A", "A", "B"} {
-		b := fmt.Sprintf("B%d", i+1)
-		must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: b, LenderID: "L", Name: b, Timezone: "Asia/Shanghai",
-			ContactMethods: []ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861380000000%d", i)}}}))
-		must(s.CreateDebt(ctx, admin, DebtInput{ID: "D" + b, BorrowerID: b, Currency: "CNY", Principal: 1,
-			Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
-		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: agency}))
-	}
+	seedCases(t, s, []string{"A", "B"}, "A", "A", "B")
 	users := map[string]Principal{}
 	for _, u := range []UserInput{
 		{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
@@ -157,17 +146,7 @@ func TestPreviewCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
-	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
-	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "B", Name: "B", Approved: true}))
-	for i := range 3 {
-		b := fmt.Sprintf("B%d", i+1)
-		must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: b, LenderID: "L", Name: b, Timezone: "Asia/Shanghai",
-			ContactMethods: []ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861370000000%d", i)}}}))
-		must(s.CreateDebt(ctx, admin, DebtInput{ID: "D" + b, BorrowerID: b, Currency: "CNY", Principal: 1,
-			Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
-		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: "A"}))
-	}
+	seedCases(t, s, []string{"A", "B"}, "A", "A", "A")
 	must(s.CreateOptOut(ctx, admin, OptOutInput{PartyID: "B2", Channel: "call", Source: "call"}))
 	must(s.SetCaseStatus(ctx, admin, "C3", CasePaused))
 	agencyA := Principal{AgencyID: "A", Name: "A"}
@@ -233,25 +212,47 @@ func TestNotesAreSealed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
-	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
-	must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: "Asia/Shanghai"}))
-	must(s.CreateDebt(ctx, admin, DebtInput{ID: "D", BorrowerID: "B", Currency: "CNY", Principal: 1,
-		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
-	must(s.CreateCase(ctx, admin, CaseInput{ID: "C", DebtID: "D", AgencyID: "A"}))
-	if _, err := s.AddNote(ctx, Principal{Role: RoleRegulator}, "C", "x"); !IsKind(err, Forbidden) {
+	seedCases(t, s, []string{"A"}, "A")
+	if _, err := s.AddNote(ctx, Principal{Role: RoleRegulator}, "C1", "x"); !IsKind(err, Forbidden) {
 		t.Fatalf("a regulator wrote a note: %v", err)
 	}
-	if _, err := s.AddNote(ctx, Principal{AgencyID: "Z", Name: "z"}, "C", "x"); !IsKind(err, NotFound) {
+	if _, err := s.AddNote(ctx, Principal{AgencyID: "Z", Name: "z"}, "C1", "x"); !IsKind(err, NotFound) {
 		t.Fatalf("another agency wrote a note: %v", err)
 	}
-	must(s.AddNote(ctx, Principal{AgencyID: "A", Name: "dialer"}, "C", "call back on 13800001234"))
+	must(s.AddNote(ctx, Principal{AgencyID: "A", Name: "dialer"}, "C1", "call back on 13800001234"))
 	var enc string
 	if err := s.db.R.QueryRow("SELECT text_enc FROM case_notes").Scan(&enc); err != nil || strings.Contains(enc, "13800001234") {
 		t.Fatalf("stored note %q, %v", enc, err)
 	}
-	ns, err := s.Notes(ctx, admin, "C")
+	ns, err := s.Notes(ctx, admin, "C1")
 	if err != nil || len(ns) != 1 || ns[0].Text != "call back on 13800001234" || ns[0].Author != "dialer" {
 		t.Fatalf("notes: %+v, %v", ns, err)
+	}
+}
+
+// seedCases creates lender L, the approved agencies, and for each of caseAgencies
+// a borrower B<i> (with a phone), a debt DB<i> and a case C<i> assigned to that
+// agency, i counting from 1.
+func seedCases(t *testing.T, s *Service, agencies []string, caseAgencies ...string) {
+	t.Helper()
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	for _, a := range agencies {
+		must(s.CreateAgency(ctx, admin, AgencyInput{ID: a, Name: a, Approved: true}))
+	}
+	for i, agency := range caseAgencies {
+		b := fmt.Sprintf("B%d", i+1)
+		must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: b, LenderID: "L", Name: b, Timezone: "Asia/Shanghai",
+			ContactMethods: []ContactMethodInput{{Kind: "phone", Value: fmt.Sprintf("+861380000000%d", i)}}}))
+		must(s.CreateDebt(ctx, admin, DebtInput{ID: "D" + b, BorrowerID: b, Currency: "CNY", Principal: 1,
+			Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: agency}))
 	}
 }

@@ -133,8 +133,8 @@ func compareWithFresh(t *testing.T, s *Service, step int, now time.Time) {
 			for _, ch := range []policy.Channel{policy.Call, policy.SMS, policy.Email, policy.Visit} {
 				for _, purpose := range []policy.Purpose{policy.Collect, policy.Locate} {
 					a := policy.Attempt{Party: party, Channel: ch, At: now, Purpose: purpose, Collectors: 2, CallerIDRegistered: true}
-					dc := policy.Evaluate(cached.pack, &policy.Snapshot{Debtor: cached.debtor, Parties: cached.parties, OptOuts: cached.optouts, History: cached.history}, &a)
-					df := policy.Evaluate(fresh.pack, &policy.Snapshot{Debtor: fresh.debtor, Parties: fresh.parties, OptOuts: fresh.optouts, History: fresh.history}, &a)
+					dc := cached.evaluate(&a)
+					df := fresh.evaluate(&a)
 					if !reflect.DeepEqual(dc, df) {
 						return fmt.Errorf("step %d, %s %s %s: cached decision %+v, fresh %+v", step, party, ch, purpose, dc, df)
 					}

@@ -140,7 +140,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		}
 		a := policy.Attempt{Party: in.PartyID, Channel: channel, At: now, Purpose: purpose, Message: in.Message,
 			Collectors: in.Collectors, CallerIDRegistered: registered}
-		d := policy.Evaluate(st.pack, &policy.Snapshot{Debtor: st.debtor, Parties: st.parties, OptOuts: st.optouts, History: st.history}, &a)
+		d := st.evaluate(&a)
 		doc, err := json.Marshal(d)
 		if err != nil {
 			return err
@@ -494,6 +494,11 @@ func (st *debtorState) loadHistory(ctx context.Context, tx *sql.Tx, borrowerID s
 		st.roles = append(st.roles, h.role)
 	}
 	return nil
+}
+
+// evaluate asks the debtor's pack about attempt a against the state.
+func (st *debtorState) evaluate(a *policy.Attempt) policy.Decision {
+	return policy.Evaluate(st.pack, &policy.Snapshot{Debtor: st.debtor, Parties: st.parties, OptOuts: st.optouts, History: st.history}, a)
 }
 
 func (st *debtorState) role(partyID string) policy.Role {

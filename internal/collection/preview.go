@@ -58,7 +58,7 @@ func (s *Service) PreviewCalls(ctx context.Context, p Principal, caseIDs []strin
 				continue
 			}
 			a := policy.Attempt{Party: debtor, Channel: policy.Call, At: now, Purpose: policy.Collect, Collectors: 1, CallerIDRegistered: true}
-			d := policy.Evaluate(st.pack, &policy.Snapshot{Debtor: st.debtor, Parties: st.parties, OptOuts: st.optouts, History: st.history}, &a)
+			d := st.evaluate(&a)
 			out[id] = CallPreview{Allowed: d.Allowed, NextAllowedAt: d.NextAllowedAt, Decision: d}
 		}
 		return nil
