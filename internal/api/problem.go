@@ -73,21 +73,12 @@ func init() {
 	huma.NewError = newProblem
 }
 
-var kindStatus = map[collection.Kind]int{
-	collection.Invalid:         http.StatusUnprocessableEntity,
-	collection.NotFound:        http.StatusNotFound,
-	collection.Conflict:        http.StatusConflict,
-	collection.Forbidden:       http.StatusForbidden,
-	collection.Unauthenticated: http.StatusUnauthorized,
-	collection.TooMany:         http.StatusTooManyRequests,
-}
-
 // problem turns a service error into the problem the client sees. Unexpected errors
 // are logged and reported without their text, which may name internals.
 func (s *server) problem(err error) error {
 	var e *collection.Error
 	if errors.As(err, &e) {
-		return &Problem{Status: kindStatus[e.Kind], Title: http.StatusText(kindStatus[e.Kind]), Detail: e.Error(),
+		return &Problem{Status: e.Kind.HTTPStatus(), Title: http.StatusText(e.Kind.HTTPStatus()), Detail: e.Error(),
 			DetailZH: e.ZH, Field: e.Field, Violation: e.Violation}
 	}
 	var ie *policy.InputError

@@ -3,6 +3,7 @@ package collection
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -21,6 +22,26 @@ const (
 	Unauthenticated                 // the credentials are wrong: who is asking is unknown
 	TooMany                         // too many attempts: try again later
 )
+
+// HTTPStatus is the HTTP status of an error of kind k, for the JSON API and the
+// web UI alike (400 for a kind it does not know).
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case Invalid:
+		return http.StatusUnprocessableEntity
+	case NotFound:
+		return http.StatusNotFound
+	case Conflict:
+		return http.StatusConflict
+	case Forbidden:
+		return http.StatusForbidden
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusBadRequest
+}
 
 // Error is a failure the caller can act on, in English and Simplified Chinese.
 type Error struct {

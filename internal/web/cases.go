@@ -324,12 +324,7 @@ func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, err error)
 		s.notFound(w, r)
 		return
 	}
-	status := map[collection.Kind]int{collection.Invalid: http.StatusUnprocessableEntity, collection.Conflict: http.StatusConflict,
-		collection.Forbidden: http.StatusForbidden, collection.Unauthenticated: http.StatusUnauthorized,
-		collection.TooMany: http.StatusTooManyRequests}[e.Kind]
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
+	status := e.Kind.HTTPStatus()
 	reason := e.ZH
 	if langOf(r, p) == "en" {
 		reason = e.EN
