@@ -175,6 +175,29 @@ func (s *server) register(a huma.API) {
 		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*body[collection.Lender], error) {
 			return one(svc.Lender(ctx, p, in.ID))
 		}))
+	type lenderPack struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Pack             string `json:"pack" maxLength:"64" doc:"rule pack for the lender's borrowers; empty for the server's default"`
+			ApplyToBorrowers bool   `json:"apply_to_borrowers,omitempty" doc:"move every borrower the lender has now to the pack too (the pack must then be named)"`
+		}
+	}
+	type lenderPackChange struct {
+		Body struct {
+			Lender         collection.Lender `json:"lender"`
+			BorrowersMoved int64             `json:"borrowers_moved"`
+		}
+	}
+	huma.Register(a, op("update-lender", http.MethodPatch, "/v1/lenders/{id}", "Choose the rule pack of a lender's borrowers (an audit event)", "lenders"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *lenderPack) (*lenderPackChange, error) {
+			l, n, err := svc.SetLenderPack(ctx, p, in.ID, in.Body.Pack, in.Body.ApplyToBorrowers)
+			if err != nil {
+				return nil, err
+			}
+			out := &lenderPackChange{}
+			out.Body.Lender, out.Body.BorrowersMoved = *l, n
+			return out, nil
+		}))
 	huma.Register(a, op("create-agency", http.MethodPost, "/v1/agencies", "Add a collection agency", "agencies"),
 		wrap(s, func(ctx context.Context, p collection.Principal, in *body[collection.AgencyInput]) (*body[collection.Agency], error) {
 			return one(svc.CreateAgency(ctx, p, in.Body))
@@ -307,6 +330,33 @@ func (s *server) register(a huma.API) {
 	huma.Register(a, op("list-promises", http.MethodGet, "/v1/cases/{id}/promises", "List a case's promises to pay", "promises"),
 		wrap(s, func(ctx context.Context, p collection.Principal, in *idPath) (*itemsBody[collection.Promise], error) {
 			return items(svc.Promises(ctx, p, in.ID))
+		}))
+	type promiseStatus struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Status string `json:"status" enum:"kept,broken"`
+		}
+	}
+	huma.Register(a, op("update-promise", http.MethodPatch, "/v1/promises/{id}", "Record that a promise to pay was kept or broken", "promises"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *promiseStatus) (*body[collection.Promise], error) {
+			return one(svc.SetPromiseStatus(ctx, p, in.ID, in.Body.Status))
+		}))
+	type statsQuery struct {
+		AgencyID string `query:"agency_id" maxLength:"64" doc:"one agency's figures; every agency's when empty (lender staff and regulators)"`
+		Days     int    `query:"days" minimum:"0" maximum:"366" doc:"days in the window, ending today (30 when 0)"`
+		TZ       string `query:"tz" maxLength:"64" doc:"IANA time zone in which days are counted (UTC when empty)"`
+	}
+	huma.Register(a, op("get-stats", http.MethodGet, "/v1/stats", "The dashboards' figures: attempts per day, denials by category and agency, collectors' work, promises kept", "stats"),
+		wrap(s, func(ctx context.Context, p collection.Principal, in *statsQuery) (*body[collection.Stats], error) {
+			f := collection.StatsFilter{AgencyID: in.AgencyID, Days: in.Days}
+			if in.TZ != "" {
+				zone, err := collection.ParseZone("tz", in.TZ)
+				if err != nil {
+					return nil, err
+				}
+				f.Zone = zone
+			}
+			return one(svc.Stats(ctx, p, f))
 		}))
 
 	// Parties, contact methods, opt-outs.

@@ -44,13 +44,13 @@ var (
 // document to list exactly these, so a new operation fails it until it is added
 // here and covered below.
 var operations = []string{
-	"create-lender", "list-lenders", "get-lender",
+	"create-lender", "list-lenders", "get-lender", "update-lender",
 	"create-agency", "list-agencies", "get-agency", "update-agency",
 	"create-borrower", "list-borrowers", "get-borrower", "list-borrower-debts", "list-borrower-parties", "list-borrower-optouts",
 	"create-hold", "delete-hold",
 	"create-debt", "get-debt",
 	"create-case", "list-cases", "get-case", "update-case", "assign-case", "list-case-attempts",
-	"create-promise", "list-promises",
+	"create-promise", "list-promises", "update-promise", "get-stats",
 	"create-party", "get-party", "update-party", "create-contact-method", "lookup-contact",
 	"create-optout", "delete-optout",
 	"create-attempt", "get-attempt", "record-outcome", "check", "screen",
@@ -785,6 +785,27 @@ func TestLenders(t *testing.T) {
 			}
 		}},
 		{name: "get-lender/unknown id", method: "GET", path: "/v1/lenders/NOPE", token: admin, want: 404},
+
+		{name: "update-lender/choose us, move borrowers", method: "PATCH", path: "/v1/lenders/L1", token: admin,
+			body: map[string]any{"pack": "us", "apply_to_borrowers": true}, want: 200, check: func(t *testing.T, r response) {
+				var out struct {
+					Lender         collection.Lender `json:"lender"`
+					BorrowersMoved int64             `json:"borrowers_moved"`
+				}
+				r.decode(t, &out)
+				if out.Lender.ID != "L1" || out.Lender.Pack != "us" || out.BorrowersMoved != 1 {
+					t.Errorf("change %+v", out)
+				}
+			}},
+		{name: "update-lender/the borrower moved", method: "GET", path: "/v1/borrowers/B1", token: admin, want: 200, check: func(t *testing.T, r response) {
+			if b := decodeAs[collection.Borrower](t, r); b.Pack != "us" {
+				t.Errorf("B1's pack %q", b.Pack)
+			}
+		}},
+		{name: "update-lender/back to the default for new borrowers", method: "PATCH", path: "/v1/lenders/L1", token: admin, body: map[string]any{"pack": ""}, want: 200},
+		{name: "update-lender/unknown pack", method: "PATCH", path: "/v1/lenders/L1", token: admin, body: map[string]any{"pack": "xx"}, want: 422, field: "pack"},
+		{name: "update-lender/move to no pack", method: "PATCH", path: "/v1/lenders/L1", token: admin, body: map[string]any{"pack": "", "apply_to_borrowers": true}, want: 422, field: "pack"},
+		{name: "update-lender/unknown lender", method: "PATCH", path: "/v1/lenders/NOPE", token: admin, body: map[string]any{"pack": "cn"}, want: 404},
 		{name: "get-lender/id too long", method: "GET", path: "/v1/lenders/" + strings.Repeat("x", 65), token: admin, want: 422, field: "id"},
 	})
 }
@@ -1275,6 +1296,44 @@ func TestPromises(t *testing.T) {
 		}},
 		{name: "list-promises/unknown case", method: "GET", path: "/v1/cases/NOPE/promises", token: f.AgencyToken, want: 404},
 		{name: "list-promises/id too long", method: "GET", path: "/v1/cases/" + strings.Repeat("c", 65) + "/promises", token: f.AgencyToken, want: 422, field: "id"},
+	})
+}
+
+// A promise is kept or broken once; the dashboards' figures count it.
+func TestPromiseStatusAndStats(t *testing.T) {
+	h := start(t)
+	f := h.f
+	var pr collection.Promise
+	h.JSON(t, "POST", "/v1/cases/"+f.CaseID+"/promises", f.AgencyToken, map[string]any{"amount": 100, "due_date": "2026-11-24"}, 201, &pr)
+	path := "/v1/promises/" + pr.ID
+	h.run(t, []step{
+		{name: "update-promise/other agency", method: "PATCH", path: path, token: f.OtherAgencyToken, body: map[string]any{"status": "kept"}, want: 404},
+		{name: "update-promise/not a status", method: "PATCH", path: path, token: f.AgencyToken, body: map[string]any{"status": "open"}, want: 422, field: "status"},
+		{name: "update-promise/unknown", method: "PATCH", path: "/v1/promises/NOPE", token: f.AgencyToken, body: map[string]any{"status": "kept"}, want: 404},
+		{name: "update-promise/kept", method: "PATCH", path: path, token: f.AgencyToken, body: map[string]any{"status": "kept"}, want: 200,
+			check: func(t *testing.T, r response) {
+				if got := decodeAs[collection.Promise](t, r); got.ID != pr.ID || got.Status != "kept" {
+					t.Errorf("promise %+v", got)
+				}
+			}},
+		{name: "update-promise/again", method: "PATCH", path: path, token: f.AgencyToken, body: map[string]any{"status": "broken"}, want: 409},
+
+		{name: "get-stats/own agency", method: "GET", path: "/v1/stats?agency_id=" + f.AgencyID + "&days=7&tz=Asia/Shanghai", token: f.AgencyToken, want: 200,
+			check: func(t *testing.T, r response) {
+				st := decodeAs[collection.Stats](t, r)
+				if st.Zone != "Asia/Shanghai" || len(st.Days) != 7 || st.Totals.PromisesKept != 1 || st.Totals.OpenCases != 1 {
+					t.Errorf("stats %+v", st)
+				}
+			}},
+		{name: "get-stats/every agency, as an agency", method: "GET", path: "/v1/stats", token: f.AgencyToken, want: 403},
+		{name: "get-stats/every agency, as the admin", method: "GET", path: "/v1/stats", token: h.AdminToken, want: 200,
+			check: func(t *testing.T, r response) {
+				if st := decodeAs[collection.Stats](t, r); len(st.Days) != 30 || st.Zone != "UTC" || len(st.Agencies) < 2 {
+					t.Errorf("stats %+v", st)
+				}
+			}},
+		{name: "get-stats/unknown zone", method: "GET", path: "/v1/stats?tz=Mars/Olympus", token: h.AdminToken, want: 422, field: "tz"},
+		{name: "get-stats/window too long", method: "GET", path: "/v1/stats?days=400", token: h.AdminToken, want: 422, field: "days"},
 	})
 }
 

@@ -64,8 +64,9 @@ func TestRoleMatrix(t *testing.T) {
 		class        string
 		method, path string
 		body         func() any
-		before       func() // puts in place what the request acts on
-		after        func() // undoes it
+		pathFn       func() string // the path, when each request needs a fresh thing to act on
+		before       func()        // puts in place what the request acts on
+		after        func()        // undoes it
 	}
 	none := func() any { return nil }
 	body := func(v map[string]any) func() any { return func() any { return v } }
@@ -73,6 +74,7 @@ func TestRoleMatrix(t *testing.T) {
 		"create-lender": {class: "manage", method: "POST", path: "/v1/lenders", body: func() any { return map[string]any{"id": next("LM"), "name": "Lender"} }},
 		"list-lenders":  {class: "open", method: "GET", path: "/v1/lenders", body: none},
 		"get-lender":    {class: "lender", method: "GET", path: "/v1/lenders/" + f.LenderID, body: none},
+		"update-lender": {class: "manage", method: "PATCH", path: "/v1/lenders/" + f.LenderID, body: body(map[string]any{"pack": "cn"})},
 		"create-agency": {class: "manage", method: "POST", path: "/v1/agencies", body: func() any { return map[string]any{"id": next("AM"), "name": "Agency", "approved": true} }},
 		"list-agencies": {class: "open", method: "GET", path: "/v1/agencies", body: none},
 		"get-agency":    {class: "read", method: "GET", path: "/v1/agencies/" + f.AgencyID, body: none},
@@ -106,6 +108,15 @@ func TestRoleMatrix(t *testing.T) {
 		"list-case-attempts": {class: "read", method: "GET", path: "/v1/cases/" + f.CaseID + "/attempts", body: none},
 		"create-promise":     {class: "work", method: "POST", path: "/v1/cases/" + f.CaseID + "/promises", body: body(map[string]any{"amount": 1, "due_date": "2026-12-01"})},
 		"list-promises":      {class: "read", method: "GET", path: "/v1/cases/" + f.CaseID + "/promises", body: none},
+		"update-promise": {class: "work", method: "PATCH", body: body(map[string]any{"status": "kept"}),
+			pathFn: func() string {
+				var pr struct {
+					ID string `json:"id"`
+				}
+				h.JSON(t, "POST", "/v1/cases/"+f.CaseID+"/promises", h.AdminToken, map[string]any{"amount": 1, "due_date": "2026-12-01"}, 201, &pr)
+				return "/v1/promises/" + pr.ID
+			}},
+		"get-stats": {class: "read", method: "GET", path: "/v1/stats?agency_id=" + f.AgencyID + "&tz=Asia/Shanghai", body: none},
 		"create-party": {class: "manage", method: "POST", path: "/v1/parties", body: func() any {
 			return map[string]any{"id": next("PM"), "borrower_id": f.BorrowerID, "role": "attorney", "name": "Counsel"}
 		}},
@@ -146,7 +157,11 @@ func TestRoleMatrix(t *testing.T) {
 				if r.before != nil {
 					r.before()
 				}
-				res := h.call(t, r.method, r.path, tokens[who], r.body())
+				path := r.path
+				if r.pathFn != nil {
+					path = r.pathFn()
+				}
+				res := h.call(t, r.method, path, tokens[who], r.body())
 				if r.after != nil {
 					r.after()
 				}

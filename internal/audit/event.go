@@ -35,9 +35,11 @@ const (
 	TypeComplaint = "complaint"
 	// TypeUnmask records that someone was shown a contact method in full.
 	TypeUnmask = "unmask"
+	// TypePack records a lender's choice of the rule pack for its borrowers.
+	TypePack = "pack"
 )
 
-var eventTypes = []string{TypeDecision, TypeOutcome, TypeConsent, TypeObjection, TypeOptOut, TypeHold, TypePlan, TypeComplaint, TypeUnmask}
+var eventTypes = []string{TypeDecision, TypeOutcome, TypeConsent, TypeObjection, TypeOptOut, TypeHold, TypePlan, TypeComplaint, TypeUnmask, TypePack}
 
 // Event is one recorded event, before it becomes a leaf.
 type Event struct {

@@ -157,7 +157,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		}
 		// The leaf is written: from here a failure must take the whole batch down.
 		if _, err := s.db.Exec(ctx, tx, insertAttempt, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
-			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key, leaf); err != nil {
+			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key, leaf, actor(p)); err != nil {
 			return store.AbortBatch(err)
 		}
 		if d.Allowed {
@@ -166,7 +166,7 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		out = &Attempt{ID: id, CaseID: in.CaseID, BorrowerID: c.borrowerID, AgencyID: c.agencyID, PartyID: in.PartyID,
 			PartyRole: role.String(), ContactMethodID: in.ContactMethodID, Channel: in.Channel, Purpose: in.Purpose,
 			At: fromMS(ms(now)), Pack: st.pack.Name, Allowed: d.Allowed, Decision: d, Result: policy.Pending.String(),
-			IdempotencyKey: in.IdempotencyKey}
+			IdempotencyKey: in.IdempotencyKey, Actor: actor(p)}
 		return nil
 	})
 	if err != nil {
@@ -275,7 +275,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 }
 
 const attemptColumns = `id, case_id, borrower_id, agency_id, party_id, party_role, contact_method_id, channel, purpose, at,
-	pack, allowed, decision, result, result_at, idempotency_key`
+	pack, allowed, decision, result, result_at, idempotency_key, actor`
 
 func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 	var a Attempt
@@ -284,7 +284,7 @@ func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 	var at int64
 	var doc string
 	if err := r.Scan(&a.ID, &a.CaseID, &a.BorrowerID, &a.AgencyID, &a.PartyID, &a.PartyRole, &method, &a.Channel, &a.Purpose, &at,
-		&a.Pack, &a.Allowed, &doc, &result, &resultAt, &key); err != nil {
+		&a.Pack, &a.Allowed, &doc, &result, &resultAt, &key, &a.Actor); err != nil {
 		return a, err
 	}
 	a.ContactMethodID, a.IdempotencyKey = method.String, key.String
@@ -300,8 +300,8 @@ func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 const (
 	insertAttempt = `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
 		contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key,
-		decision_leaf)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+		decision_leaf, actor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 	updateOutcome = "UPDATE attempts SET result = $1, result_at = $2, outcome_leaf = $3 WHERE id = $4"
 	selectAttempt = "SELECT " + attemptColumns + " FROM attempts WHERE id = $1"
 )

@@ -15,8 +15,11 @@ import (
 
 // Lender lends money and owns debts.
 type Lender struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Pack is the rule pack the lender chose for its borrowers: a borrower created
+	// without one of its own gets it. Empty: the server's default pack.
+	Pack      string    `json:"pack"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -161,6 +164,8 @@ type Attempt struct {
 	Result         string     `json:"result"`
 	ResultAt       *time.Time `json:"result_at,omitempty"`
 	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+	// Actor is who asked for the attempt: "user:<username>" or an API token's name.
+	Actor string `json:"actor,omitempty"`
 }
 
 // Promise is a borrower's promise to pay an amount by a date.

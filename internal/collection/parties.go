@@ -626,7 +626,8 @@ func (s *Service) CreatePromise(ctx context.Context, p Principal, caseID string,
 
 // Promises lists a case's promises to pay. A promise still open after its due
 // date has passed in the borrower's time zone is broken. (fairdebt records no
-// payments yet, so no promise becomes kept on its own.)
+// payments yet, so a promise becomes kept when someone working the case records
+// it: SetPromiseStatus.)
 func (s *Service) Promises(ctx context.Context, p Principal, caseID string) ([]Promise, error) {
 	c, err := s.Case(ctx, p, caseID)
 	if err != nil {
@@ -657,6 +658,58 @@ func (s *Service) Promises(ctx context.Context, p Principal, caseID string) ([]P
 		}
 	}
 	return out, nil
+}
+
+// Promise states a person may record.
+const (
+	PromiseKept   = "kept"
+	PromiseBroken = "broken"
+)
+
+// SetPromiseStatus records what became of a promise to pay: kept (the money came,
+// on time or late) or broken. Only a promise still open in the database may be
+// resolved; one open past its due date shows as broken until then.
+func (s *Service) SetPromiseStatus(ctx context.Context, p Principal, id, status string) (*Promise, error) {
+	if err := need(p, ActWork); err != nil {
+		return nil, err
+	}
+	if err := oneOf("status", status, PromiseKept, PromiseBroken); err != nil {
+		return nil, err
+	}
+	var caseID string
+	err := s.db.R.QueryRowContext(ctx, "SELECT case_id FROM promises WHERE id = $1", id).Scan(&caseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("promise", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Case(ctx, p, caseID); err != nil {
+		return nil, notFound("promise", id) // a promise on a case one does not see does not exist
+	}
+	err = s.db.Update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE promises SET status = $1 WHERE id = $2 AND status = 'open'", status, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return conflict("the promise is already resolved", "该还款承诺已有结果")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	prs, err := s.Promises(ctx, p, caseID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range prs {
+		if prs[i].ID == id {
+			return &prs[i], nil
+		}
+	}
+	return nil, notFound("promise", id)
 }
 
 // ScreenMessage returns the content categories the borrower's rule pack would weigh

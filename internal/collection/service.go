@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -139,20 +140,31 @@ func (p Page) limit() int {
 
 // collect runs a query and scans every row with scan.
 func collect[T any](ctx context.Context, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out := []T{}
+	err := eachRow(ctx, q, func(r *sql.Rows) error {
+		v, err := scan(r)
+		out = append(out, v)
+		return err
+	}, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
+	return out, nil
+}
+
+// eachRow runs query and calls f for every row, stopping at its first error.
+func eachRow(ctx context.Context, q querier, f func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
-	return out, rows.Err()
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // ---- lenders
@@ -161,6 +173,7 @@ func collect[T any](ctx context.Context, q querier, scan func(*sql.Rows) (T, err
 type LenderInput struct {
 	ID   string `json:"id,omitempty" doc:"optional; generated when empty"`
 	Name string `json:"name" minLength:"1" maxLength:"200"`
+	Pack string `json:"pack,omitempty" doc:"rule pack for the lender's borrowers; the server's default when empty"`
 }
 
 // CreateLender adds a lender.
@@ -175,15 +188,81 @@ func (s *Service) CreateLender(ctx context.Context, p Principal, in LenderInput)
 	if err := checkText("name", strings.TrimSpace(in.Name), true, 200); err != nil {
 		return nil, err
 	}
-	l := &Lender{ID: id, Name: strings.TrimSpace(in.Name), CreatedAt: fromMS(ms(s.now()))}
+	if err := s.checkPack(in.Pack, true); err != nil {
+		return nil, err
+	}
+	l := &Lender{ID: id, Name: strings.TrimSpace(in.Name), Pack: in.Pack, CreatedAt: fromMS(ms(s.now()))}
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
 		if ok, err := exists(ctx, tx, "lenders", id); err != nil || ok {
 			return errors.Join(err, idTakenIf(ok, "id", id))
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO lenders (id, name, created_at) VALUES ($1, $2, $3)", l.ID, l.Name, ms(l.CreatedAt))
+		_, err := tx.ExecContext(ctx, "INSERT INTO lenders (id, name, pack, created_at) VALUES ($1, $2, $3, $4)", l.ID, l.Name, l.Pack, ms(l.CreatedAt))
 		return err
 	})
 	return l, err
+}
+
+// checkPack refuses a pack the service does not have; "" (the server's default)
+// only where empty is allowed.
+func (s *Service) checkPack(pack string, emptyOK bool) error {
+	if pack == "" && emptyOK {
+		return nil
+	}
+	if _, err := s.packs.Get(pack); err != nil {
+		return invalid("pack", fmt.Sprintf("unknown pack (have %s)", strings.Join(s.packs.Names(), ", ")), "未知的规则包（可选："+strings.Join(s.packs.Names(), "、")+"）")
+	}
+	return nil
+}
+
+// SetLenderPack chooses the rule pack of a lender's borrowers: those created from
+// now on without a pack of their own and, if existing is set, every borrower the
+// lender has now. It is the lender's administrators' decision, and an audit event
+// naming the pack before and after. It returns the lender and how many borrowers
+// changed pack.
+func (s *Service) SetLenderPack(ctx context.Context, p Principal, id, pack string, existing bool) (*Lender, int64, error) {
+	if err := need(p, ActManage); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkPack(pack, !existing); err != nil {
+		return nil, 0, err
+	}
+	var moved int64
+	err := s.db.Update(ctx, func(tx *sql.Tx) error {
+		var before string
+		err := tx.QueryRowContext(ctx, "SELECT pack FROM lenders WHERE id = $1", id).Scan(&before)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("lender", id)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE lenders SET pack = $1 WHERE id = $2", pack, id); err != nil {
+			return err
+		}
+		if existing {
+			res, err := tx.ExecContext(ctx, "UPDATE borrowers SET pack = $1 WHERE lender_id = $2 AND pack <> $1", pack, id)
+			if err != nil {
+				return err
+			}
+			if moved, err = res.RowsAffected(); err != nil {
+				return err
+			}
+		}
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypePack, At: fromMS(ms(s.now())), Actor: actor(p),
+			Subject: map[string]string{"lender": id},
+			Facts:   map[string]any{"pack": pack, "previous": before, "borrowers": moved}}); err != nil {
+			return err
+		}
+		if moved > 0 {
+			clear(s.debtors) // the gate reads each borrower's pack afresh
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	l, err := s.Lender(ctx, Principal{Admin: true}, id)
+	return l, moved, err
 }
 
 func idTakenIf(taken bool, field, id string) error {
@@ -200,7 +279,7 @@ func (s *Service) Lender(ctx context.Context, p Principal, id string) (*Lender, 
 	}
 	var l Lender
 	var at int64
-	err := s.db.R.QueryRowContext(ctx, "SELECT id, name, created_at FROM lenders WHERE id = $1", id).Scan(&l.ID, &l.Name, &at)
+	err := s.db.R.QueryRowContext(ctx, "SELECT id, name, pack, created_at FROM lenders WHERE id = $1", id).Scan(&l.ID, &l.Name, &l.Pack, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("lender", id)
 	}
@@ -216,10 +295,10 @@ func (s *Service) Lenders(ctx context.Context, p Principal, page Page) ([]Lender
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Lender, error) {
 		var l Lender
 		var at int64
-		err := r.Scan(&l.ID, &l.Name, &at)
+		err := r.Scan(&l.ID, &l.Name, &l.Pack, &at)
 		l.CreatedAt = fromMS(at)
 		return l, err
-	}, "SELECT id, name, created_at FROM lenders WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	}, "SELECT id, name, pack, created_at FROM lenders WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
 }
 
 // ---- agencies
@@ -318,7 +397,7 @@ type BorrowerInput struct {
 	LenderID       string               `json:"lender_id"`
 	Name           string               `json:"name" minLength:"1" maxLength:"200"`
 	Timezone       string               `json:"timezone" doc:"IANA time zone, e.g. Asia/Shanghai"`
-	Pack           string               `json:"pack,omitempty" doc:"rule pack; the server's default when empty"`
+	Pack           string               `json:"pack,omitempty" doc:"rule pack; the lender's pack, or the server's default, when empty"`
 	IDNumber       string               `json:"id_number,omitempty" doc:"national ID number; stored sealed, shown masked"`
 	ContactMethods []ContactMethodInput `json:"contact_methods,omitempty" maxItems:"10"`
 }
@@ -342,12 +421,8 @@ func (s *Service) CreateBorrower(ctx context.Context, p Principal, in BorrowerIn
 	if _, err := policy.LoadLocation(in.Timezone); err != nil {
 		return nil, invalid("timezone", "unknown IANA time zone", "未知的 IANA 时区")
 	}
-	pack := in.Pack
-	if pack == "" {
-		pack = s.defaultPack
-	}
-	if _, err := s.packs.Get(pack); err != nil {
-		return nil, invalid("pack", fmt.Sprintf("unknown pack (have %s)", strings.Join(s.packs.Names(), ", ")), "未知的规则包")
+	if err := s.checkPack(in.Pack, true); err != nil {
+		return nil, err
 	}
 	idEnc, idMasked := "", ""
 	if in.IDNumber != "" {
@@ -362,12 +437,20 @@ func (s *Service) CreateBorrower(ctx context.Context, p Principal, in BorrowerIn
 		return nil, err
 	}
 	now := fromMS(ms(s.now()))
-	b := &Borrower{ID: id, LenderID: in.LenderID, Name: name, Timezone: in.Timezone, Pack: pack, IDNumber: idMasked,
+	b := &Borrower{ID: id, LenderID: in.LenderID, Name: name, Timezone: in.Timezone, Pack: in.Pack, IDNumber: idMasked,
 		Holds: []Hold{}, CreatedAt: now}
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, "lenders", in.LenderID); err != nil || !ok {
-			return errors.Join(err, notFoundIf(!ok, "lender_id", "lender", in.LenderID))
+		// The pack: the borrower's own, else the lender's choice, else the server's default.
+		var lenderPack string
+		err := tx.QueryRowContext(ctx, "SELECT pack FROM lenders WHERE id = $1", in.LenderID).Scan(&lenderPack)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundIf(true, "lender_id", "lender", in.LenderID)
 		}
+		if err != nil {
+			return err
+		}
+		b.Pack = cmp.Or(in.Pack, lenderPack, s.defaultPack)
+		pack := b.Pack
 		for _, t := range []string{"borrowers", "parties"} {
 			if ok, err := exists(ctx, tx, t, id); err != nil || ok {
 				return errors.Join(err, idTakenIf(ok, "id", id))
