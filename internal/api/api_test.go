@@ -1183,6 +1183,8 @@ func TestCases(t *testing.T) {
 	h.JSON(t, "POST", "/v1/borrowers", admin, map[string]any{"id": "B2", "lender_id": f.LenderID, "name": "Debtor B2", "timezone": "Asia/Shanghai"}, 201, nil)
 	h.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "DEBT2", "borrower_id": "B2", "currency": "CNY", "principal": 1,
 		"installments": []map[string]any{{"due_date": "2026-12-01", "amount": 1}}}, 201, nil)
+	h.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "DEBT3", "borrower_id": "B2", "currency": "CNY", "principal": 1,
+		"installments": []map[string]any{{"due_date": "2026-12-01", "amount": 1}}}, 201, nil)
 	attemptBody := map[string]any{"case_id": f.CaseID, "party_id": f.BorrowerID, "channel": "sms"}
 
 	h.run(t, []step{
@@ -1194,7 +1196,13 @@ func TestCases(t *testing.T) {
 					t.Errorf("case %+v", c)
 				}
 			}},
-		{name: "create-case/generated id", method: "POST", path: "/v1/cases", token: admin, body: map[string]any{"debt_id": "DEBT2", "agency_id": "A2"}, want: 201,
+		{name: "create-case/debt already placed", method: "POST", path: "/v1/cases", token: admin, body: map[string]any{"id": "CASE3", "debt_id": "DEBT2", "agency_id": "A1"},
+			want: 409, field: "debt_id", check: func(t *testing.T, r response) {
+				if p := decodeAs[problem](t, r); !strings.Contains(p.Detail, "CASE2") {
+					t.Errorf("detail %q", p.Detail)
+				}
+			}},
+		{name: "create-case/generated id", method: "POST", path: "/v1/cases", token: admin, body: map[string]any{"debt_id": "DEBT3", "agency_id": "A2"}, want: 201,
 			check: func(t *testing.T, r response) {
 				if c := decodeAs[collection.Case](t, r); !strings.HasPrefix(c.ID, "case_") {
 					t.Errorf("id %q", c.ID)

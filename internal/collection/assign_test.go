@@ -256,3 +256,46 @@ func seedCases(t *testing.T, s *Service, agencies []string, caseAgencies ...stri
 		must(s.CreateCase(ctx, admin, CaseInput{ID: fmt.Sprintf("C%d", i+1), DebtID: "D" + b, AgencyID: agency}))
 	}
 }
+
+// A debt is placed with one agency at a time; once its case is closed it is
+// unplaced again and may be placed anew.
+func TestDebtPlacedOnce(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	seedCases(t, s, []string{"A", "B"}, "A")
+	unplaced := func() []string {
+		t.Helper()
+		ds, err := s.UnplacedDebts(ctx, admin, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	if _, err := s.CreateDebt(ctx, admin, DebtInput{ID: "D2", BorrowerID: "B1", Currency: "CNY", Principal: 5,
+		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := unplaced(); !slices.Equal(got, []string{"D2"}) {
+		t.Fatalf("unplaced %v, want [D2]", got)
+	}
+	if _, err := s.CreateCase(ctx, admin, CaseInput{ID: "C9", DebtID: "DB1", AgencyID: "B"}); !IsKind(err, Conflict) {
+		t.Fatalf("placing a placed debt again: %v", err)
+	}
+	if _, err := s.UnplacedDebts(ctx, Principal{Role: RoleCompliance, Name: "comp"}, Page{}); !IsKind(err, Forbidden) {
+		t.Errorf("compliance listing unplaced debts: %v", err)
+	}
+	if _, err := s.SetCaseStatus(ctx, admin, "C1", CaseClosed); err != nil {
+		t.Fatal(err)
+	}
+	if got := unplaced(); !slices.Equal(got, []string{"D2", "DB1"}) {
+		t.Fatalf("unplaced after closing C1: %v", got)
+	}
+	if _, err := s.CreateCase(ctx, admin, CaseInput{ID: "C9", DebtID: "DB1", AgencyID: "B"}); err != nil {
+		t.Fatalf("placing a debt whose case is closed: %v", err)
+	}
+}

@@ -705,6 +705,32 @@ func (s *Service) Debts(ctx context.Context, p Principal, borrowerID string) ([]
 	return out, nil
 }
 
+// UnplacedDebts lists the debts no open or paused case holds: what the lender
+// has yet to place with an agency, oldest id first. Administrators only.
+func (s *Service) UnplacedDebts(ctx context.Context, p Principal, page Page) ([]Debt, error) {
+	if err := need(p, ActManage); err != nil {
+		return nil, err
+	}
+	ids, err := collect(ctx, s.db.R, func(r *sql.Rows) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT d.id FROM debts d WHERE d.id > $1
+		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debt_id = d.id AND c.status <> 'closed') ORDER BY d.id LIMIT $2`,
+		page.After, page.limit())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Debt, 0, len(ids))
+	for _, id := range ids {
+		d, err := s.debt(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, nil
+}
+
 // ---- cases
 
 // CaseInput assigns a debt to an agency.
@@ -748,6 +774,16 @@ func (s *Service) CreateCase(ctx context.Context, p Principal, in CaseInput) (*C
 		if ok, err := exists(ctx, tx, "cases", id); err != nil || ok {
 			return errors.Join(err, idTakenIf(ok, "id", id))
 		}
+		// One debt, one agency at a time: a debt placed twice would be collected twice.
+		var held string
+		err = tx.QueryRowContext(ctx, "SELECT id FROM cases WHERE debt_id = $1 AND status <> 'closed' LIMIT 1", in.DebtID).Scan(&held)
+		if err == nil {
+			return &Error{Kind: Conflict, Field: "debt_id", EN: fmt.Sprintf("the debt is already placed (case %s); close that case first", held),
+				ZH: fmt.Sprintf("该债务已在委外中（案件 %s），请先结案", held)}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, debt_id, borrower_id, agency_id, status, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6)`, id, in.DebtID, c.BorrowerID, in.AgencyID, CaseOpen, ms(now))
 		return err
@@ -784,6 +820,9 @@ func (s *Service) Case(ctx context.Context, p Principal, id string) (*Case, erro
 type CaseFilter struct {
 	Status     string
 	BorrowerID string
+	// AgencyID limits the list to one agency's cases; an agency's principal sees
+	// only its own agency's whatever it asks.
+	AgencyID string
 }
 
 // Cases lists cases; an agency sees only its own.
@@ -799,6 +838,12 @@ func (s *Service) Cases(ctx context.Context, p Principal, f CaseFilter, page Pag
 		agency = "" // every agency's
 	case agency == "":
 		return []Case{}, nil // sees no agency's cases
+	}
+	if f.AgencyID != "" {
+		if agency != "" && agency != f.AgencyID {
+			return []Case{}, nil
+		}
+		agency = f.AgencyID
 	}
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Case, error) { return scanCase(r) },
 		"SELECT "+caseColumns+` FROM cases WHERE id > $1 AND ($2 = '' OR agency_id = $2) AND ($3 = '' OR status = $3)

@@ -91,8 +91,8 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 	case !agencyRole(in.Role) && in.AgencyID != "":
 		return nil, invalid("agency_id", "only an agency's staff belong to an agency", "只有催收机构人员才属于某个机构")
 	}
-	if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
-		return nil, invalid("lang", "must be zh, en or empty (the browser's language)", "须为 zh、en 或留空（跟随浏览器）")
+	if err := checkLang(in.Lang); err != nil {
+		return nil, err
 	}
 	if err := checkPassword(in.Username, in.Password); err != nil {
 		return nil, err
@@ -133,6 +133,34 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 		return nil, err
 	}
 	return u, nil
+}
+
+func checkLang(lang string) error {
+	if lang != "" && lang != "zh" && lang != "en" {
+		return invalid("lang", "must be zh, en or empty (the browser's language)", "须为 zh、en 或留空（跟随浏览器）")
+	}
+	return nil
+}
+
+// SetLanguage sets the signed-in user's own language: "zh", "en", or "" for the
+// browser's. It takes effect on their next page.
+func (s *Service) SetLanguage(ctx context.Context, p Principal, lang string) error {
+	if p.UserID == "" {
+		return &Error{Kind: Forbidden, EN: "only a signed-in user has a language preference", ZH: "只有已登录的用户才能设置语言偏好"}
+	}
+	if err := checkLang(lang); err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE users SET lang = $1 WHERE id = $2 AND disabled_at IS NULL", lang, p.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user", p.UserID)
+		}
+		return nil
+	})
 }
 
 // SetPassword replaces a user's password and ends their sessions. Only
