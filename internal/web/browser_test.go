@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/fairdebt/fairdebt/internal/collection"
 )
 
 // browser starts headless Chromium (Debian's /usr/bin/chromium, or the one named
@@ -251,5 +253,81 @@ func TestBrowserLiveScreening(t *testing.T) {
 	)
 	if text := get(t, ctx, chromedp.Text(id("screen-findings"))); !strings.Contains(text, "threat") {
 		t.Errorf("live screening shows %q", text)
+	}
+}
+
+// In the browser, a manager moves a case from nobody's worklist to a collector's
+// on the team page, then reads the dashboard, whose charts are drawn on the
+// server and shown under the CSP; the preferences page switches the language.
+func TestBrowserTeamAndDashboard(t *testing.T) {
+	e, ctx, dir := browserTest(t)
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "test"}
+	if _, err := e.svc.Decide(context.Background(), admin, collection.AttemptInput{CaseID: "CASE1", PartyID: "B1", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC)) // 23:30 in Shanghai: denied
+	if _, err := e.svc.Decide(context.Background(), admin, collection.AttemptInput{CaseID: "CASE2", PartyID: "B2", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, ctx, signInSteps(e.srv.URL+"/lang/en?next=/login", "manager1", managerPass)...)
+	browse(t, ctx,
+		chromedp.WaitVisible(id("nav-team")),
+		chromedp.Click(id("nav-team")),
+		chromedp.WaitVisible(id("group-unassigned")),
+		chromedp.SetValue(id("to-CASE2"), "collector2"),
+		chromedp.Click(id("assign-CASE2")),
+		chromedp.WaitVisible(chromedp.CSS("#group-collector2 a[href='/cases/CASE2']")),
+		shot(t, dir, "10-team"),
+	)
+	if text := get(t, ctx, chromedp.Text(id("group-unassigned"))); strings.Contains(text, "CASE2") {
+		t.Errorf("CASE2 still unassigned: %q", text)
+	}
+	// The team page has some of the dashboard's ids: wait for the new page itself.
+	loaded := func(js string) {
+		t.Helper()
+		js += " && document.readyState === 'complete'"
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			// During a navigation the page's context may be gone: ask again.
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+				return
+			}
+		}
+		t.Fatalf("the page never satisfied %s", js)
+	}
+	browse(t, ctx, chromedp.Click(id("nav-dashboard")))
+	loaded("location.pathname === '/dashboard'")
+	browse(t, ctx,
+		chromedp.WaitVisible(id("chart-contacts")),
+		chromedp.SetValue(id("tz"), "Asia/Shanghai"),
+		chromedp.Click(chromedp.CSS("#stats-form button")),
+	)
+	loaded("location.search.includes('tz=Asia%2FShanghai')")
+	browse(t, ctx,
+		chromedp.WaitVisible(id("chart-categories")),
+		shot(t, dir, "11-dashboard"),
+	)
+	box := get(t, ctx, chromedp.Dimensions(id("chart-contacts")))
+	if box.Width < 300 || box.Height < 100 {
+		t.Errorf("the contacts chart is drawn %dx%d", box.Width, box.Height)
+	}
+	if n := get(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#chart-contacts rect.chart-seg").length`)); n != 2 {
+		t.Errorf("%d column segments, want 2 (one allowed, one denied)", n)
+	}
+	if kpi := get(t, ctx, chromedp.Text(id("kpi-denied"))); kpi != "1 (50.0%)" {
+		t.Errorf("denied: %q", kpi)
+	}
+	browse(t, ctx,
+		chromedp.Click(id("whoami")),
+		chromedp.WaitVisible(id("settings")),
+		chromedp.Click(id("lang-zh")),
+		chromedp.Click(id("settings-save")),
+	)
+	loaded("location.search === '?saved=1'")
+	browse(t, ctx,
+		chromedp.WaitVisible(id("notice")),
+		shot(t, dir, "12-preferences"),
+	)
+	if text := get(t, ctx, chromedp.Text(id("notice"))); text != "已保存。" {
+		t.Errorf("after choosing Chinese the page says %q", text)
 	}
 }

@@ -27,7 +27,7 @@ type caseRow struct {
 	Promise string
 }
 
-type promiseView struct{ Amount, DueDate, Status string }
+type promiseView struct{ ID, Amount, DueDate, Status string }
 
 type noteView struct{ At, Author, Text string }
 
@@ -247,7 +247,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 			Author: strings.TrimPrefix(n.Author, "user:"), Text: n.Text})
 	}
 	for _, pr := range promises {
-		data.Promises = append(data.Promises, promiseView{Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
+		data.Promises = append(data.Promises, promiseView{ID: pr.ID, Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
 	}
 	for _, pt := range parties {
 		v := partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}
@@ -373,7 +373,21 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, p collection.Pri
 		s.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/cases/"+id, http.StatusSeeOther)
+	back := safeNext(r.PostFormValue("back")) // the team page
+	if back == "" {
+		back = "/cases/" + id
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// promiseStatus records that a promise was kept or broken.
+func (s *Server) promiseStatus(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	pr, err := s.svc.SetPromiseStatus(r.Context(), p, r.PathValue("id"), r.PostFormValue("status"))
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+pr.CaseID+"#promises", http.StatusSeeOther)
 }
 
 // note adds a note to the case.

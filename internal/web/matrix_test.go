@@ -26,18 +26,26 @@ var pageMatrix = map[string][]int{
 	"GET /home":                         {303, 200, 200, 200, 200, 200, 200, 200},
 	"GET /cases":                        {303, 200, 200, 200, 200, 200, 200, 200},
 	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /cases/{id}/attempts":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /attempts/{id}/outcome":       {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /cases/{id}/promises":         {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /cases/{id}/attempts":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /attempts/{id}/outcome":       {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /cases/{id}/promises":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
 	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /screen":                      {403, 200, 200, 200, 200, 404, 200, 404},
-	"POST /cases/{id}/notes":            {403, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /cases/{id}/assignment":       {403, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
+	"POST /screen":                      {303, 200, 200, 200, 200, 404, 200, 404},
+	"POST /cases/{id}/notes":            {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
+	"POST /cases/{id}/assignment":       {303, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
 	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
-	"POST /import":                      {403, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
+	"POST /import":                      {303, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
 	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
-	"POST /contact-methods/{id}/unmask": {403, 200, 200, 403, 403, 403, 403, 403},
-	"POST /logout":                      {403, 303, 303, 303, 303, 303, 303, 303},
+	"POST /contact-methods/{id}/unmask": {303, 200, 200, 403, 403, 403, 403, 403},
+	"POST /promises/{id}/status":        {303, anyOK, 403, 403, anyOK, 404, anyOK, 404}, // kept once, then 409
+	"GET /dashboard":                    {303, 200, 200, 200, 200, 200, 403, 403},       // a manager sees their own agency's
+	"GET /team":                         {303, 200, 200, 200, 200, 200, 403, 403},
+	"GET /lender":                       {303, 200, 200, 200, 403, 403, 403, 403},
+	"POST /lenders/{id}/pack":           {303, 303, 403, 403, 403, 403, 403, 403},
+	"POST /debts/{id}/case":             {303, anyOK, 403, 403, 403, 403, 403, 403}, // D1 is placed already: 409
+	"GET /settings":                     {303, 200, 200, 200, 200, 200, 200, 200},
+	"POST /settings":                    {303, 303, 303, 303, 303, 303, 303, 303},
+	"POST /logout":                      {303, 303, 303, 303, 303, 303, 303, 303},
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route
@@ -56,6 +64,11 @@ func TestPageMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	methodID := debtor.ContactMethods[0].ID
+	pr, err := e.svc.CreatePromise(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin}, "CASE1",
+		collection.PromiseInput{Amount: 100, DueDate: "2026-12-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	routes := (&Server{}).routes()
 	var patterns []string
 	for _, rt := range routes {
@@ -100,6 +113,12 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", att.ID, 1)
 			case strings.HasPrefix(path, "/contact-methods/"):
 				path = strings.Replace(path, "{id}", methodID, 1)
+			case strings.HasPrefix(path, "/promises/"):
+				path = strings.Replace(path, "{id}", pr.ID, 1)
+			case strings.HasPrefix(path, "/lenders/"):
+				path = strings.Replace(path, "{id}", "L1", 1)
+			case strings.HasPrefix(path, "/debts/"):
+				path = strings.Replace(path, "{id}", "D1", 1)
 			}
 			path = strings.Replace(path, "{id}", "CASE1", 1)
 			if strings.HasSuffix(path, "/compose") {
@@ -110,7 +129,7 @@ func TestPageMatrix(t *testing.T) {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
 					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"},
 					"amount": {"100.00"}, "due_date": {"2026-12-01"}, "collector": {"collector1"},
-					"case_id": {"CASE1"}, "text": {"您好"}}
+					"case_id": {"CASE1"}, "text": {"您好"}, "status": {"kept"}, "pack": {"cn"}, "agency": {"AG1"}, "lang": {"zh"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

@@ -57,9 +57,9 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Han
 		return nil, err
 	}
 	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}}
-	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
-			ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +106,14 @@ func (s *Server) routes() []route {
 		{"POST /import", s.signedIn(s.importUpload)},
 		{"GET /import/{id}", s.signedIn(s.importStatus)},
 		{"POST /contact-methods/{id}/unmask", s.signedIn(s.unmask)},
+		{"POST /promises/{id}/status", s.signedIn(s.promiseStatus)},
+		{"GET /dashboard", s.signedIn(s.dashboard)},
+		{"GET /team", s.signedIn(s.team)},
+		{"GET /lender", s.signedIn(s.lender)},
+		{"POST /lenders/{id}/pack", s.signedIn(s.setPack)},
+		{"POST /debts/{id}/case", s.signedIn(s.place)},
+		{"GET /settings", s.signedIn(s.settings)},
+		{"POST /settings", s.signedIn(s.saveSettings)},
 	}
 }
 
@@ -157,11 +165,18 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, collection.
 				s.fail(w, r, err)
 				return
 			}
+			// Signed out, or the session ended (expired, signed out elsewhere, a
+			// password reset): to the sign-in form, and back afterwards to the
+			// page, or for a form to the page it was on. The form itself is not
+			// replayed: its token belonged to the old session.
+			next := r.URL.RequestURI()
 			if r.Method != http.MethodGet {
-				s.forbidden(w, r)
-				return
+				next = ""
+				if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+					next = safeNext(ref.RequestURI())
+				}
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), s.svc.CSRFToken(c.Value)) {
@@ -189,7 +204,12 @@ type page struct {
 	Refresh bool
 }
 
-type userView struct{ Username, Role, AgencyID string }
+// userView is the signed-in user as the pages' header shows them, with the
+// pages their role opens.
+type userView struct {
+	Username, Role, AgencyID               string
+	Dashboard, Team, Lender, Import, Cases bool
+}
 
 // pager is a page's data: page itself, or a struct that embeds it.
 type pager interface{ base() *page }
@@ -197,7 +217,10 @@ type pager interface{ base() *page }
 func (p *page) base() *page { return p }
 
 func viewOf(p collection.Principal) *userView {
-	return &userView{Username: strings.TrimPrefix(p.Name, "user:"), Role: p.Role, AgencyID: p.AgencyID}
+	readAll, manager := p.Can(collection.ActReadAll), p.Can(collection.ActAssign) && p.AgencyID != ""
+	return &userView{Username: strings.TrimPrefix(p.Name, "user:"), Role: p.Role, AgencyID: p.AgencyID,
+		Dashboard: readAll || manager, Team: readAll || manager, Lender: readAll, Import: p.Can(collection.ActManage),
+		Cases: readAll || p.Can(collection.ActWork)}
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {

@@ -280,15 +280,20 @@ func Columns(c ColumnChart) template.HTML {
 // niceMax returns the y axis maximum for data whose largest value is v, and the
 // number of intervals between gridlines. The maximum is the smallest number of
 // the form 1, 2 or 5 × 10^k (k ≥ 0) that is at least v: 0 → 1, 7 → 10, 10 → 10,
-// 101 → 200. The floor of 1 suits the counts these charts show. A maximum of
-// 1 or 5 × 10^k has 5 intervals, 2 × 10^k has 4, so each step is itself nice.
+// 101 → 200. The floor of 1 suits the counts these charts show, and so does
+// every step being a whole number: a maximum of 1 or 2 has one interval per
+// unit; otherwise 1 or 5 × 10^k has 5 intervals and 2 × 10^k has 4, so each step
+// is itself nice.
 func niceMax(v float64) (top float64, intervals int) {
 	if !(v > 1) || math.IsInf(v, 0) {
-		return 1, 5
+		return 1, 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
 	for _, m := range []float64{1, 2, 5} {
 		if m*p >= v {
+			if m*p <= 2 {
+				return m * p, int(m * p)
+			}
 			return m * p, 4 + int(m)%2 // 1 and 5: five intervals; 2: four
 		}
 	}
