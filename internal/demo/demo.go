@@ -311,10 +311,28 @@ func (p *person) historyAt(ctx context.Context, svc *collection.Service, admin c
 			if _, err := svc.Outcome(ctx, admin, a.ID, res); err != nil {
 				return n, err
 			}
+			if res == "connected" {
+				if err := p.promise(ctx, svc, admin, at, now); err != nil {
+					return n, err
+				}
+			}
 		}
 		p.lastAttempt = a.ID
 	}
 	return n, nil
+}
+
+// promise records the promise to pay a connected call ends with, due two days
+// later; of those already due, three in five were kept and the rest are broken.
+func (p *person) promise(ctx context.Context, svc *collection.Service, admin collection.Principal, at, now time.Time) error {
+	due := at.AddDate(0, 0, 2)
+	pr, err := svc.CreatePromise(ctx, admin, p.caseID, collection.PromiseInput{Amount: int64(200+p.i%8*100) * 100,
+		DueDate: due.Format(time.DateOnly)})
+	if err != nil || !due.Before(now) || p.i%5 >= 3 {
+		return err
+	}
+	_, err = svc.SetPromiseStatus(ctx, admin, pr.ID, collection.PromiseKept)
+	return err
 }
 
 // finish applies the states that are not history: holds, objections, opt-outs.

@@ -48,6 +48,15 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 	if r.Attempts == 0 {
 		t.Error("no history was seeded")
 	}
+	// The dashboards have something to show: attempts allowed and denied, and
+	// promises kept and broken.
+	st, err := svc.Stats(ctx, admin, collection.StatsFilter{Days: 14, Zone: shanghai})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt := st.Totals; tt.Allowed == 0 || tt.Denied == 0 || tt.PromisesKept == 0 || tt.PromisesBroken == 0 {
+		t.Errorf("the demo's figures: %+v", tt)
+	}
 	for _, tok := range []string{r.AdminToken, r.AgencyToken, r.OtherAgencyToken} {
 		if _, err := svc.Authenticate(ctx, tok); err != nil {
 			t.Errorf("demo token refused: %v", err)
