@@ -25,6 +25,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/demo"
+	"github.com/fairdebt/fairdebt/internal/dialer"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
 	"github.com/fairdebt/fairdebt/internal/web"
@@ -33,9 +34,12 @@ import (
 // EnvAdminToken may carry an administrator API token chosen by the operator.
 const EnvAdminToken = "FAIRDEBT_ADMIN_TOKEN"
 
+// EnvDialerSecret carries the secret that signs the calls posted to --dialer-url.
+const EnvDialerSecret = "FAIRDEBT_DIALER_SECRET"
+
 type serveOptions struct {
 	data, addr, db, pack, logLevel string
-	auditKey                       string
+	auditKey, dialerURL            string
 	demo                           bool
 }
 
@@ -55,6 +59,12 @@ outcome and change of consent, objection, opt-out or hold is a leaf of the audit
 log; a signed checkpoint follows every second while leaves arrive, and on shutdown.
 An administrator token is taken from FAIRDEBT_ADMIN_TOKEN, or generated at first
 start and written to DATA/admin-token.
+
+Calls the gate allows from the web UI's call button are posted, signed, to the
+dialer at --dialer-url (HMAC-SHA256 with the secret in FAIRDEBT_DIALER_SECRET, at
+least 32 bytes; see the README for the request), which rings the collector and
+then the person: collectors never see the number. Without --dialer-url calls are
+recorded but not placed.
 
 With --demo and no --data, the service runs on a fresh temporary directory seeded
 with a synthetic dataset, prints API tokens and URLs, and removes the directory on
@@ -78,6 +88,7 @@ exit.`,
 	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.auditKey, "audit-key", "", "file holding the audit log's signing key (default: FAIRDEBT_AUDIT_KEY, else DATA/audit.key, generated at first start)")
+	f.StringVar(&o.dialerURL, "dialer-url", "", "https endpoint of the dialer that places allowed calls (secret in "+EnvDialerSecret+"); none: calls are recorded, not placed")
 	f.BoolVar(&o.demo, "demo", false, "seed a synthetic demo dataset and print its API tokens")
 	return cmd
 }
@@ -97,6 +108,14 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	}
 	if _, err := reg.Get(o.pack); err != nil {
 		return inputError(fmt.Errorf("--pack: %w", err))
+	}
+	var dial dialer.Dialer = dialer.NewOutbox(0)
+	if o.dialerURL != "" {
+		if dial, err = dialer.NewWebhook(o.dialerURL, []byte(os.Getenv(EnvDialerSecret)), 0); err != nil {
+			return inputError(fmt.Errorf("--dialer-url: %w (the secret comes from %s)", err, EnvDialerSecret))
+		}
+	} else if !o.demo {
+		log.Warn("no dialer configured (--dialer-url): calls the gate allows are recorded but not placed")
 	}
 	if o.data == "" {
 		if o.data, err = os.MkdirTemp("", "fairdebt-demo-"); err != nil {
@@ -173,7 +192,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	if err != nil {
 		return inputError(fmt.Errorf("--addr: %w", err))
 	}
-	ui, err := web.New(svc, log, api.New(svc, log, metrics))
+	ui, err := web.New(svc, log, api.New(svc, log, metrics), web.WithDialer(dial))
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"bad log level", []string{"serve", "--data", dir, "--log-level", "loud"}, "--log-level"},
 		{"bad address", []string{"serve", "--data", dir, "--addr", "nowhere:-1"}, "--addr"},
 		{"stray argument", []string{"serve", "extra"}, "unknown command"},
+		{"dialer over plain http", []string{"serve", "--data", dir, "--dialer-url", "http://dialer.example/calls"}, "--dialer-url"},
+		{"dialer without a secret", []string{"serve", "--data", dir, "--dialer-url", "https://dialer.example/calls"}, "FAIRDEBT_DIALER_SECRET"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

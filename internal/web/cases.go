@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/dialer"
 )
 
 // caseRow is a case as the worklist and the case page show it.
@@ -34,6 +36,8 @@ type noteView struct{ At, Author, Text string }
 type partyView struct {
 	ID, Name, Role string
 	Methods        []methodView
+	// Phone is the contact method a call goes to: the first phone number.
+	Phone string
 }
 
 type methodView struct{ ID, Masked string }
@@ -50,6 +54,8 @@ type decisionView struct {
 	Allowed bool
 	Reasons []reasonView
 	Next    string
+	// Dial says what became of an allowed call: handed to the dialer, or not.
+	Dial string
 }
 
 // casePage is what the worklist and the case page see, beside page.
@@ -253,6 +259,9 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		v := partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}
 		for _, m := range pt.ContactMethods {
 			v.Methods = append(v.Methods, methodView{ID: m.ID, Masked: m.Masked})
+			if m.Kind == "phone" && v.Phone == "" {
+				v.Phone = m.ID // the number the call button asks the gate about and dials
+			}
 		}
 		data.Parties = append(data.Parties, v)
 	}
@@ -265,6 +274,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 			d := &decisionView{Allowed: a.Allowed, Reasons: v.Reasons}
 			if !a.Decision.NextAllowedAt.IsZero() {
 				d.Next = a.Decision.NextAllowedAt.In(zone).Format("2006-01-02 15:04 MST")
+			}
+			if a.Allowed && a.Channel == "call" {
+				switch r.URL.Query().Get("dial") {
+				case "placed":
+					d.Dial = trData(loc, "dial.placed", map[string]any{"Dialer": s.dialer.Name()})
+					if _, demo := s.dialer.(*dialer.Outbox); demo {
+						d.Dial = tr(loc, "dial.outbox")
+					}
+				case "nonumber":
+					d.Dial = tr(loc, "dial.nonumber")
+				case "failed":
+					d.Dial = tr(loc, "dial.failed")
+				}
 			}
 			data.Decision = d
 		}
@@ -289,12 +311,41 @@ func reasons(a collection.Attempt, lang string) []reasonView {
 func (s *Server) attempt(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
 	id := r.PathValue("id")
 	a, err := s.svc.Decide(r.Context(), p, collection.AttemptInput{CaseID: id, PartyID: r.PostFormValue("party_id"),
-		Channel: r.PostFormValue("channel"), Purpose: r.PostFormValue("purpose"), Message: r.PostFormValue("message")})
+		ContactMethodID: r.PostFormValue("contact_method_id"), Channel: r.PostFormValue("channel"), Purpose: r.PostFormValue("purpose"),
+		Message: r.PostFormValue("message")})
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/cases/"+id+"?attempt="+a.ID+"#decision", http.StatusSeeOther)
+	dial := ""
+	if a.Allowed && a.Channel == "call" {
+		dial = "&dial=" + s.dial(r, p, a)
+	}
+	http.Redirect(w, r, "/cases/"+id+"?attempt="+a.ID+dial+"#decision", http.StatusSeeOther)
+}
+
+// dial hands an allowed call to the dialer, and says how that went: "placed",
+// "nonumber" or "failed" (the attempt stays recorded; its outcome is then
+// recorded by hand as failed).
+func (s *Server) dial(r *http.Request, p collection.Principal, a *collection.Attempt) string {
+	target, err := s.svc.CallTarget(r.Context(), p, a.ID)
+	if err != nil {
+		if collection.IsKind(err, collection.Conflict) {
+			return "nonumber"
+		}
+		s.log.Error("reading a call's number", "attempt", a.ID, "err", err)
+		return "failed"
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 15*time.Second)
+	defer cancel()
+	err = s.dialer.Dial(ctx, dialer.Call{AttemptID: a.ID, CaseID: a.CaseID, AgencyID: a.AgencyID, PartyID: a.PartyID, To: target.To,
+		Agent: p.Name, At: a.At})
+	if err != nil {
+		s.log.Error("the dialer refused a call", "attempt", a.ID, "dialer", s.dialer.Name(), "err", err)
+		return "failed"
+	}
+	s.log.Info("call handed to the dialer", "attempt", a.ID, "dialer", s.dialer.Name(), "user", p.Name)
+	return "placed"
 }
 
 // outcome records what happened on an allowed attempt.

@@ -303,3 +303,58 @@ func TestViolationCategoriesTranslated(t *testing.T) {
 		}
 	}
 }
+
+// Pressing "call" dials only what the gate allowed, with the number in full
+// going to the dialer and never to the page; a dialer that fails is said so.
+func TestCallButtonDials(t *testing.T) {
+	e := start(t)
+	c, _ := e.signedIn(t, "collector1")
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1", nil)
+	m := regexp.MustCompile(`name="contact_method_id" value="([^"]+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("the call button names no number:\n%s", page.body)
+	}
+	press := func() response {
+		t.Helper()
+		c, csrf := e.signedIn(t, "collector1") // the clock moves past sessions' end
+		res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/attempts", url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"call"},
+			"contact_method_id": {m[1]}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("call: %d\n%s", res.status, res.body)
+		}
+		return do(t, c, "GET", e.srv.URL+res.header.Get("Location"), nil) // in collector1's Chinese
+	}
+	shown := press() // 10:00 in Shanghai: allowed
+	calls := e.dialer.dialled()
+	if len(calls) != 1 || calls[0].To != "+8613900000000" || calls[0].CaseID != "CASE1" || calls[0].PartyID != "B1" || calls[0].Agent != "user:collector1" {
+		t.Fatalf("dialled %+v", calls)
+	}
+	if !strings.Contains(shown.body, `id="dial"`) || !strings.Contains(shown.body, "test dialer") || strings.Contains(shown.body, "+8613900000000") {
+		t.Errorf("after an allowed call:\n%s", shown.body)
+	}
+	a, err := e.svc.Attempt(context.Background(), collection.Principal{Admin: true}, calls[0].AttemptID)
+	if err != nil || !a.Allowed || a.ContactMethodID != m[1] || a.Actor != "user:collector1" {
+		t.Errorf("the dialled attempt: %+v, %v", a, err)
+	}
+
+	e.clk.Set(time.Date(2026, 11, 2, 15, 30, 0, 0, time.UTC)) // 23:30: denied
+	shown = press()
+	if n := len(e.dialer.dialled()); n != 1 {
+		t.Errorf("a denied call was dialled: %d calls", n)
+	}
+	if strings.Contains(shown.body, `id="dial"`) || !strings.Contains(shown.body, `class="decision denied"`) {
+		t.Errorf("after a denied call:\n%s", shown.body)
+	}
+
+	e.clk.Set(time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)) // the next morning, the line down
+	e.dialer.mu.Lock()
+	e.dialer.fail = true
+	e.dialer.mu.Unlock()
+	shown = press()
+	if !strings.Contains(shown.body, "拨号系统未能接受此次呼叫") || !strings.Contains(e.logs.String(), "the dialer refused a call") {
+		t.Errorf("after a failed dial:\n%s", shown.body)
+	}
+	if strings.Contains(e.logs.String(), "+8613900000000") {
+		t.Error("a number in full reached the log")
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/dialer"
 )
 
 //go:embed templates/*.html
@@ -47,16 +48,28 @@ type Server struct {
 	bundle *i18n.Bundle
 	pages  map[string]*template.Template
 	jobs   jobs
+	// dialer places the calls the gate allows.
+	dialer dialer.Dialer
 }
+
+// Option configures the web UI.
+type Option func(*Server)
+
+// WithDialer makes d place the calls the gate allows (an Outbox, which places
+// none, by default).
+func WithDialer(d dialer.Dialer) Option { return func(s *Server) { s.dialer = d } }
 
 // New returns the web UI's handler; requests for anything it does not serve (the
 // JSON API, /healthz, /metrics, /docs) go to next.
-func New(svc *collection.Service, log *slog.Logger, next http.Handler) (http.Handler, error) {
+func New(svc *collection.Service, log *slog.Logger, next http.Handler, opts ...Option) (http.Handler, error) {
 	bundle, err := newBundle()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}}
+	s := &Server{svc: svc, log: log, bundle: bundle, pages: map[string]*template.Template{}, dialer: dialer.NewOutbox(0)}
+	for _, o := range opts {
+		o(s)
+	}
 	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/dialer"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -34,10 +36,37 @@ const (
 )
 
 type env struct {
-	srv  *httptest.Server
-	svc  *collection.Service
-	logs *syncBuffer
-	clk  *clock.Manual
+	srv    *httptest.Server
+	svc    *collection.Service
+	logs   *syncBuffer
+	clk    *clock.Manual
+	dialer *recordingDialer
+}
+
+// recordingDialer keeps the calls handed to it, numbers in full; it refuses them
+// while fail is set.
+type recordingDialer struct {
+	mu    sync.Mutex
+	calls []dialer.Call
+	fail  bool
+}
+
+func (d *recordingDialer) Name() string { return "test dialer" }
+
+func (d *recordingDialer) Dial(_ context.Context, c dialer.Call) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.fail {
+		return errors.New("the line is down")
+	}
+	d.calls = append(d.calls, c)
+	return nil
+}
+
+func (d *recordingDialer) dialled() []dialer.Call {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]dialer.Call(nil), d.calls...)
 }
 
 type syncBuffer struct {
@@ -117,13 +146,14 @@ func start(t *testing.T) *env {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "api "+r.URL.Path)
 	})
-	h, err := New(svc, slog.New(slog.NewTextHandler(logs, nil)), api)
+	dial := &recordingDialer{}
+	h, err := New(svc, slog.New(slog.NewTextHandler(logs, nil)), api, WithDialer(dial))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, svc: svc, logs: logs, clk: clk}
+	return &env{srv: srv, svc: svc, logs: logs, clk: clk, dialer: dial}
 }
 
 // client is a browser: cookies, no automatic redirects.
