@@ -125,6 +125,7 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 		{Username: "compliance", Role: collection.RoleCompliance},
 		{Username: "manager.a", Role: collection.RoleAgencyManager, AgencyID: AgencyID},
 		{Username: "collector.a", Role: collection.RoleCollector, AgencyID: AgencyID},
+		{Username: "collector.a2", Role: collection.RoleCollector, AgencyID: AgencyID},
 		{Username: "manager.b", Role: collection.RoleAgencyManager, AgencyID: OtherAgencyID},
 		{Username: "regulator", Role: collection.RoleRegulator},
 	} {
@@ -253,6 +254,13 @@ func (p *person) create(ctx context.Context, svc *collection.Service, admin coll
 		return err
 	}
 	p.caseID = cs.ID
+	// Agency A's team: a third of its cases on each collector's worklist, a third
+	// on nobody's yet.
+	if agency == AgencyID && p.i%3 < 2 {
+		if _, err := svc.AssignCase(ctx, admin, cs.ID, []string{"collector.a", "collector.a2"}[p.i%3]); err != nil {
+			return err
+		}
+	}
 	for k := range 1 + p.rng.IntN(2) {
 		pt, err := svc.CreateParty(ctx, admin, collection.PartyInput{BorrowerID: p.id, Role: "emergency_contact",
 			Name: surnames[p.rng.IntN(len(surnames))] + given[p.rng.IntN(len(given))], Relation: relations[p.rng.IntN(len(relations))],

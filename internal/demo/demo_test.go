@@ -65,6 +65,19 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, r.UnapprovedAgencyToken); !collection.IsKind(err, collection.Forbidden) {
 		t.Errorf("the unapproved agency's token: %v, want forbidden", err)
 	}
+	// The collectors have worklists.
+	for _, l := range r.Logins {
+		if l.Role != collection.RoleCollector {
+			continue
+		}
+		_, p, err := svc.Login(ctx, l.Username, l.Password, "demo-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs, err := svc.Cases(ctx, p, collection.CaseFilter{}, collection.Page{}); err != nil || len(cs) < 20 {
+			t.Errorf("%s's worklist: %d cases, %v", l.Username, len(cs), err)
+		}
+	}
 	// One web login per role, each signing in with its printed password.
 	var roles []string
 	for _, l := range r.Logins {

@@ -120,7 +120,7 @@ func TestTeam(t *testing.T) {
 	e := start(t)
 	m, csrf := e.signedIn(t, "manager1")
 	res := do(t, m, "GET", e.srv.URL+"/team", nil, "Accept-Language", "en")
-	group := regexp.MustCompile(`(?s)<section class="team-group" id="group-([^"]+)">(.*?)</section>`)
+	group := regexp.MustCompile(`(?s)<details class="team-group" id="group-([^"]+)"[^>]*>(.*?)</details>`)
 	groups := func(body string) map[string]string {
 		out := map[string]string{}
 		for _, g := range group.FindAllStringSubmatch(body, -1) {
