@@ -15,29 +15,15 @@ func TestCollectorSeesOnlyAssignedCases(t *testing.T) {
 	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	seedCases(t, s, []string{"A", "B"}, "A", "A", "B")
 	users := map[string]Principal{}
-	for _, u := range []UserInput{
-		{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
-		{Username: "col.a2", Role: RoleCollector, AgencyID: "A"},
-		{Username: "col.b", Role: RoleCollector, AgencyID: "B"},
-		{Username: "mgr.a", Role: RoleAgencyManager, AgencyID: "A"},
-		{Username: "reg", Role: RoleRegulator},
-	} {
-		u.Password = testPassword
-		must(s.CreateUser(ctx, admin, u))
-		_, p, err := s.Login(ctx, u.Username, testPassword, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[u.Username] = p
-	}
+	signInUsers(t, s, users,
+		UserInput{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
+		UserInput{Username: "col.a2", Role: RoleCollector, AgencyID: "A"},
+		UserInput{Username: "col.b", Role: RoleCollector, AgencyID: "B"},
+		UserInput{Username: "mgr.a", Role: RoleAgencyManager, AgencyID: "A"},
+		UserInput{Username: "reg", Role: RoleRegulator},
+	)
 	colA, colA2, mgrA := users["col.a"], users["col.a2"], users["mgr.a"]
 
 	c, err := s.AssignCase(ctx, mgrA, "C1", "COL.A")

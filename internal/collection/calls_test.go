@@ -15,22 +15,12 @@ func TestCallTarget(t *testing.T) {
 	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
 	seedCases(t, s, []string{"A", "B"}, "A", "B")
 	users := map[string]Principal{}
-	for _, u := range []UserInput{
-		{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
-		{Username: "col.a2", Role: RoleCollector, AgencyID: "A"},
-		{Username: "mgr.b", Role: RoleAgencyManager, AgencyID: "B"},
-		{Username: "comp", Role: RoleCompliance},
-	} {
-		u.Password = testPassword
-		if _, err := s.CreateUser(ctx, admin, u); err != nil {
-			t.Fatal(err)
-		}
-		_, p, err := s.Login(ctx, u.Username, testPassword, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[u.Username] = p
-	}
+	signInUsers(t, s, users,
+		UserInput{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
+		UserInput{Username: "col.a2", Role: RoleCollector, AgencyID: "A"},
+		UserInput{Username: "mgr.b", Role: RoleAgencyManager, AgencyID: "B"},
+		UserInput{Username: "comp", Role: RoleCompliance},
+	)
 	if _, err := s.AssignCase(ctx, admin, "C1", "col.a"); err != nil {
 		t.Fatal(err)
 	}

@@ -687,10 +687,15 @@ func (s *Service) Debts(ctx context.Context, p Principal, borrowerID string) ([]
 	if err := s.borrowerVisible(ctx, s.db.R, p, borrowerID); err != nil {
 		return nil, err
 	}
+	return s.debtsOf(ctx, "SELECT id FROM debts WHERE borrower_id = $1 ORDER BY id", borrowerID)
+}
+
+// debtsOf reads the debts whose ids query returns, in its order.
+func (s *Service) debtsOf(ctx context.Context, query string, args ...any) ([]Debt, error) {
 	ids, err := collect(ctx, s.db.R, func(r *sql.Rows) (string, error) {
 		var id string
 		return id, r.Scan(&id)
-	}, "SELECT id FROM debts WHERE borrower_id = $1 ORDER BY id", borrowerID)
+	}, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -711,24 +716,9 @@ func (s *Service) UnplacedDebts(ctx context.Context, p Principal, page Page) ([]
 	if err := need(p, ActManage); err != nil {
 		return nil, err
 	}
-	ids, err := collect(ctx, s.db.R, func(r *sql.Rows) (string, error) {
-		var id string
-		return id, r.Scan(&id)
-	}, `SELECT d.id FROM debts d WHERE d.id > $1
+	return s.debtsOf(ctx, `SELECT d.id FROM debts d WHERE d.id > $1
 		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debt_id = d.id AND c.status <> 'closed') ORDER BY d.id LIMIT $2`,
 		page.After, page.limit())
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Debt, 0, len(ids))
-	for _, id := range ids {
-		d, err := s.debt(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, nil
 }
 
 // ---- cases

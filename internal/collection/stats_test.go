@@ -24,23 +24,13 @@ func newStatsWorld(t *testing.T) statsWorld {
 	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
 	seedCases(t, s, []string{"A", "B"}, "A", "A", "B")
 	users := map[string]Principal{"admin": admin}
-	for _, u := range []UserInput{
-		{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
-		{Username: "mgr.a", Role: RoleAgencyManager, AgencyID: "A"},
-		{Username: "mgr.b", Role: RoleAgencyManager, AgencyID: "B"},
-		{Username: "comp", Role: RoleCompliance},
-		{Username: "reg", Role: RoleRegulator},
-	} {
-		u.Password = testPassword
-		if _, err := s.CreateUser(ctx, admin, u); err != nil {
-			t.Fatal(err)
-		}
-		_, p, err := s.Login(ctx, u.Username, testPassword, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[u.Username] = p
-	}
+	signInUsers(t, s, users,
+		UserInput{Username: "col.a", Role: RoleCollector, AgencyID: "A"},
+		UserInput{Username: "mgr.a", Role: RoleAgencyManager, AgencyID: "A"},
+		UserInput{Username: "mgr.b", Role: RoleAgencyManager, AgencyID: "B"},
+		UserInput{Username: "comp", Role: RoleCompliance},
+		UserInput{Username: "reg", Role: RoleRegulator},
+	)
 	if _, err := s.AssignCase(ctx, users["mgr.a"], "C1", "col.a"); err != nil {
 		t.Fatal(err)
 	}
@@ -301,5 +291,24 @@ func TestLenderPack(t *testing.T) {
 	if len(packs) != 2 || packs[1].Subject["lender"] != "L" || packs[1].Facts["pack"] != "us" || packs[1].Facts["previous"] != "us" ||
 		packs[1].Actor != "admin" {
 		t.Errorf("pack events %+v", packs)
+	}
+}
+
+// signInUsers creates the users (with testPassword) and signs each in, adding
+// their principals to users by username.
+func signInUsers(t *testing.T, s *Service, users map[string]Principal, in ...UserInput) {
+	t.Helper()
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	for _, u := range in {
+		u.Password = testPassword
+		if _, err := s.CreateUser(ctx, admin, u); err != nil {
+			t.Fatal(err)
+		}
+		_, p, err := s.Login(ctx, u.Username, testPassword, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[u.Username] = p
 	}
 }
