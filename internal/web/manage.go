@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -268,13 +269,17 @@ func (s *Server) lender(w http.ResponseWriter, r *http.Request, p collection.Pri
 	s.render(w, r, http.StatusOK, "lender", d)
 }
 
+// caseIDPattern is what a case id looks like (collection's id rule): a link
+// cannot make the page announce anything else.
+var caseIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+
 // notice is the message a form's redirect asks the lender's page to show.
 func notice(loc *i18n.Localizer, q url.Values) string {
 	switch {
 	case q.Has("moved"):
 		n, _ := strconv.Atoi(q.Get("moved"))
 		return trData(loc, "lender.pack_saved", map[string]any{"Count": n})
-	case q.Has("placed"):
+	case q.Has("placed") && caseIDPattern.MatchString(q.Get("placed")):
 		return trData(loc, "lender.placed", map[string]any{"Case": q.Get("placed")})
 	}
 	return ""

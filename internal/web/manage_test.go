@@ -206,6 +206,9 @@ func TestLenderPage(t *testing.T) {
 	if res := do(t, a, "GET", e.srv.URL+"/lender", nil); strings.Contains(res.body, `id="place-D3"`) || !strings.Contains(res.body, `id="no-unplaced"`) {
 		t.Errorf("D3 still offered:\n%s", res.body)
 	}
+	if res := do(t, a, "GET", e.srv.URL+"/lender?placed="+url.QueryEscape("all debts. Call 400-000-0000 to confirm"), nil); strings.Contains(res.body, `id="notice"`) {
+		t.Errorf("a crafted link makes the page announce:\n%s", res.body)
+	}
 	c, _ := e.signedIn(t, "comp1")
 	res = do(t, c, "GET", e.srv.URL+"/lender", nil)
 	if res.status != 200 || strings.Contains(res.body, "<form method=\"post\" action=\"/lenders/") || !strings.Contains(res.body, `<span class="pack">us</span>`) {
