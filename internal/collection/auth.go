@@ -24,6 +24,9 @@ type Principal struct {
 	Role string
 	// UserID and Lang are set for a signed-in user.
 	UserID, Lang string
+	// BorrowerID is set for a borrower signed in to the portal: the one borrower
+	// whose things they see.
+	BorrowerID string
 }
 
 // Token scopes. A token acts with a role: admin, compliance and regulator tokens

@@ -46,7 +46,13 @@ var grants = map[string]map[string]bool{
 	RoleRegulator:     {ActReadAll: true, ActAuditEntries: true},
 	RoleAgencyManager: {ActProtect: true, ActWork: true, ActAssign: true},
 	RoleCollector:     {ActProtect: true, ActWork: true},
+	// A borrower protects themself: opt-outs of their own channels, a dispute or
+	// a cease request, withdrawing consent they gave for a contact (borrowerOwn).
+	RoleBorrower: {ActProtect: true},
 }
+
+// borrowerHolds are the holds a borrower may place on themself.
+var borrowerHolds = []string{"dispute", "cease"}
 
 // role is the principal's role. Admin marks an administrator whatever Role says;
 // an agency's principal without a role acts as the agency, as its tokens do.
@@ -64,10 +70,14 @@ func (p Principal) role() string {
 func (p Principal) Can(action string) bool { return grants[p.role()][action] }
 
 // sees reports whether the principal may see what belongs to agency: everyone's,
-// or its own agency's.
+// or its own agency's. A borrower sees no agency's things as such, only their own
+// (borrowerVisible).
 func (p Principal) sees(agency string) bool {
 	return p.Can(ActReadAll) || (p.AgencyID != "" && p.AgencyID == agency)
 }
+
+// borrower reports whether the principal is a borrower signed in to the portal.
+func (p Principal) borrower() bool { return p.role() == RoleBorrower }
 
 // forbidden is the refusal of an action the principal's role may not take.
 func forbidden(p Principal, action string) *Error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -308,6 +309,11 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 	if err != nil {
 		return nil, err
 	}
+	if p.borrower() && (in.Objected || pt.Role == "debtor") {
+		// A contact's objection is theirs to make (the third-party page); the
+		// borrower withdraws the consent they gave for someone.
+		return nil, &Error{Kind: Forbidden, EN: "a borrower may only withdraw a contact's designation", ZH: "借款人只能撤回对联系人的指定"}
+	}
 	if !in.Objected && !in.RevokeConsent {
 		return nil, invalid("", "nothing to change: set objected or revoke_consent", "没有要修改的内容：请设置 objected 或 revoke_consent")
 	}
@@ -426,6 +432,10 @@ func (s *Service) CreateOptOut(ctx context.Context, p Principal, in OptOutInput)
 	if err != nil {
 		return nil, err
 	}
+	if p.borrower() && pt.Role != "debtor" {
+		return nil, &Error{Kind: Forbidden, EN: "a borrower opts out of their own channels; the person opts out of theirs",
+			ZH: "借款人只能退订自己的联系渠道；他人须自行退订"}
+	}
 	o := &OptOut{PartyID: in.PartyID, Channel: in.Channel, Source: in.Source, CreatedAt: fromMS(ms(s.now()))}
 	if o.Source == "" {
 		o.Source = "api"
@@ -520,6 +530,10 @@ func (s *Service) CreateHold(ctx context.Context, p Principal, borrowerID string
 	}
 	if _, err := policy.ParseHold(in.Hold); err != nil {
 		return nil, invalid("hold", err.Error(), "未知的暂停状态")
+	}
+	if p.borrower() && !slices.Contains(borrowerHolds, in.Hold) {
+		return nil, &Error{Kind: Forbidden, EN: "a borrower may dispute a debt or ask for contact to cease, nothing else",
+			ZH: "借款人只能提出异议或要求停止联系"}
 	}
 	if err := checkText("note", in.Note, false, 500); err != nil {
 		return nil, err

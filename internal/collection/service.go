@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
+	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -27,7 +28,9 @@ type Service struct {
 	defaultPack string
 	now         func() time.Time
 	tokens      tokenCache
-	logins      loginLimiter
+	logins      limiter // failed sign-ins
+	codes       limiter // one-time codes sent and wrong codes
+	notifier    notify.Notifier
 	audit       *audit.Log
 	signer      note.Signer // signs the audit log's checkpoints
 
@@ -49,6 +52,8 @@ type Config struct {
 	// AuditSigner signs the audit log's checkpoints (see audit.LoadSigner). Without
 	// one, events are still logged, but no checkpoint, receipt or proof is given.
 	AuditSigner note.Signer
+	// Notifier sends one-time codes; an Outbox (which sends nothing) when nil.
+	Notifier notify.Notifier
 }
 
 // New makes a Service.
@@ -62,6 +67,12 @@ func New(c Config) (*Service, error) {
 	s := &Service{db: c.DB, keys: c.Keys, packs: c.Packs, defaultPack: c.DefaultPack, now: c.Now, signer: c.AuditSigner,
 		debtors: map[string]*debtorState{}, cases: map[string]caseInfo{}}
 	s.tokens.entries = map[string]tokenEntry{}
+	s.logins = limiter{window: loginWindow, keyLimit: loginFailures, clientLimit: loginClientFailures}
+	s.codes = limiter{window: time.Hour, keyLimit: codesPerHour, clientLimit: codesPerHourClient}
+	s.notifier = c.Notifier
+	if s.notifier == nil {
+		s.notifier = notify.NewOutbox(0)
+	}
 	if err := c.DB.Prepare(context.Background(), insertAttempt, updateOutcome, selectAttempt); err != nil {
 		return nil, err
 	}
@@ -525,6 +536,12 @@ func (s *Service) Borrowers(ctx context.Context, p Principal, page Page) ([]Borr
 func (s *Service) borrowerVisible(ctx context.Context, q querier, p Principal, id string) error {
 	var one int
 	var err error
+	if p.borrower() {
+		if p.BorrowerID != id {
+			return notFound("borrower", id)
+		}
+		return nil
+	}
 	if p.Can(ActReadAll) {
 		err = q.QueryRowContext(ctx, "SELECT 1 FROM borrowers WHERE id = $1", id).Scan(&one)
 	} else {

@@ -24,6 +24,10 @@ const (
 	RoleAgencyManager = "agency_manager" // runs an agency's team; agency API tokens act as one
 	RoleCollector     = "collector"      // works the cases assigned to them
 	RoleRegulator     = "regulator"      // reads everything, of every lender and agency, and changes nothing
+	// RoleBorrower is a borrower signed in to the portal with a one-time code: they
+	// see their own debts and everything done about them, and exercise their
+	// rights. Not a role an account is created with.
+	RoleBorrower = "borrower"
 )
 
 // Roles lists the roles a user may have, in the order they are shown.
@@ -41,6 +45,8 @@ type User struct {
 	Lang      string    `json:"lang,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
+	// BorrowerID is set for a borrower's account.
+	BorrowerID string `json:"borrower_id,omitempty"`
 }
 
 // UserInput creates a user.
@@ -283,14 +289,9 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	}
 	s.logins.forget("u:" + username)
 	u.AgencyID = agency.String
-	token := sessionPrefix + randomToken()
-	err = s.db.Update(ctx, func(tx *sql.Tx) error {
-		// Sessions of this user that have expired go as a new one starts.
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", u.ID, ms(now)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-			s.keys.Hash("session", token), u.ID, ms(now), ms(now.Add(SessionLifetime)))
+	var token string
+	err = s.db.Update(ctx, func(tx *sql.Tx) (err error) {
+		token, err = s.startSession(ctx, tx, u.ID)
 		return err
 	})
 	if err != nil {
@@ -299,8 +300,26 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	return token, userPrincipal(u), nil
 }
 
+// startSession starts a session for a user in tx and returns its token. The
+// user's sessions that have expired go as a new one starts.
+func (s *Service) startSession(ctx context.Context, tx *sql.Tx, userID string) (string, error) {
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", userID, ms(now)); err != nil {
+		return "", err
+	}
+	token := sessionPrefix + randomToken()
+	_, err := tx.ExecContext(ctx, "INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+		s.keys.Hash("session", token), userID, ms(now), ms(now.Add(SessionLifetime)))
+	return token, err
+}
+
 func userPrincipal(u User) Principal {
-	return Principal{Admin: u.Role == RoleAdmin, AgencyID: u.AgencyID, Name: "user:" + u.Username, Role: u.Role, UserID: u.ID, Lang: u.Lang}
+	name := "user:" + u.Username
+	if u.Role == RoleBorrower {
+		name = "borrower" // as the audit log names the borrower, never by id or name
+	}
+	return Principal{Admin: u.Role == RoleAdmin, AgencyID: u.AgencyID, Name: name, Role: u.Role, UserID: u.ID, Lang: u.Lang,
+		BorrowerID: u.BorrowerID}
 }
 
 // Session returns the principal a session token stands for.
@@ -310,16 +329,18 @@ func (s *Service) Session(ctx context.Context, token string) (Principal, error) 
 	}
 	var u User
 	var agency sql.NullString
-	err := s.db.R.QueryRowContext(ctx, `SELECT u.id, u.username, u.role, u.agency_id, u.lang FROM sessions s JOIN users u ON u.id = s.user_id
+	var borrower sql.NullString
+	err := s.db.R.QueryRowContext(ctx, `SELECT u.id, u.username, u.role, u.agency_id, u.lang, u.borrower_id FROM sessions s
+		JOIN users u ON u.id = s.user_id
 		WHERE s.hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`, s.keys.Hash("session", token), ms(s.now())).
-		Scan(&u.ID, &u.Username, &u.Role, &agency, &u.Lang)
+		Scan(&u.ID, &u.Username, &u.Role, &agency, &u.Lang, &borrower)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrNoSession
 	}
 	if err != nil {
 		return Principal{}, err
 	}
-	u.AgencyID = agency.String
+	u.AgencyID, u.BorrowerID = agency.String, borrower.String
 	return userPrincipal(u), nil
 }
 
@@ -350,17 +371,21 @@ const (
 	loginClientFailures = 20 // per client address
 )
 
-// loginLimiter counts failed sign-ins per key within loginWindow. It lives in
-// memory: a restart forgives, and each replica counts alone.
-type loginLimiter struct {
+// limiter counts events (failed sign-ins, codes sent, wrong codes) per key within
+// a window: a client's keys start with "c:" and have their own, higher limit. It
+// lives in memory: a restart forgives, and each replica counts alone.
+type limiter struct {
+	window                time.Duration
+	keyLimit, clientLimit int
+
 	mu    sync.Mutex
 	fails map[string][]time.Time
 }
 
-func (l *loginLimiter) recent(now time.Time, key string) []time.Time {
+func (l *limiter) recent(now time.Time, key string) []time.Time {
 	ts := l.fails[key]
 	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= loginWindow {
+	for i < len(ts) && now.Sub(ts[i]) >= l.window {
 		i++
 	}
 	ts = ts[i:]
@@ -372,30 +397,41 @@ func (l *loginLimiter) recent(now time.Time, key string) []time.Time {
 	return ts
 }
 
-func (l *loginLimiter) allowed(now time.Time, user, client string) bool {
+// allowed reports whether every key is under its limit.
+func (l *limiter) allowed(now time.Time, keys ...string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fails == nil {
 		return true
 	}
-	return len(l.recent(now, user)) < loginFailures && len(l.recent(now, client)) < loginClientFailures
+	for _, k := range keys {
+		limit := l.keyLimit
+		if strings.HasPrefix(k, "c:") {
+			limit = l.clientLimit
+		}
+		if len(l.recent(now, k)) >= limit {
+			return false
+		}
+	}
+	return true
 }
 
-func (l *loginLimiter) fail(now time.Time, keys ...string) {
+// fail counts one event against each key.
+func (l *limiter) fail(now time.Time, keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fails == nil {
 		l.fails = map[string][]time.Time{}
 	}
 	if len(l.fails) > 100_000 {
-		clear(l.fails) // bounded memory under a flood of made-up usernames
+		clear(l.fails) // bounded memory under a flood of made-up keys
 	}
 	for _, k := range keys {
 		l.fails[k] = append(l.recent(now, k), now)
 	}
 }
 
-func (l *loginLimiter) forget(key string) {
+func (l *limiter) forget(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)

@@ -1,0 +1,235 @@
+package collection
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/fairdebt/fairdebt/internal/audit"
+	"github.com/fairdebt/fairdebt/internal/notify"
+)
+
+// portalWorld is borrower B1 (phone +8613800000000, case C1 with agency A) with an
+// emergency contact, P1, who consented; B2's case is with agency B.
+func portalWorld(t *testing.T) (*Service, *notify.Outbox, func(time.Time)) {
+	t.Helper()
+	s, clk := newTestService(t, time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)) // 10:00 in Shanghai
+	out := notify.NewOutbox(0)
+	s.notifier = out
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	seedCases(t, s, []string{"A", "B"}, "A", "B")
+	if _, err := s.CreateParty(ctx, admin, PartyInput{ID: "P1", BorrowerID: "B1", Role: "emergency_contact", Name: "Mother", Relation: "parent",
+		Consent:        &ConsentInput{By: "party", Method: "recorded_call", Evidence: "rec-1"},
+		ContactMethods: []ContactMethodInput{{Kind: "phone", Value: "+8613700000001"}}}); err != nil {
+		t.Fatal(err)
+	}
+	return s, out, clk.Set
+}
+
+var codeIn = regexp.MustCompile(`\d{6}`)
+
+// lastCode returns the code in the outbox's newest message, to whom it went.
+func lastCode(t *testing.T, out *notify.Outbox) (code, to string) {
+	t.Helper()
+	msgs := out.Messages()
+	if len(msgs) == 0 {
+		t.Fatal("no message was sent")
+	}
+	m := msgs[len(msgs)-1]
+	return codeIn.FindString(m.Text), m.To
+}
+
+func TestBorrowerSignsInWithACode(t *testing.T) {
+	s, out, setClock := portalWorld(t)
+	ctx := context.Background()
+	// The number as the borrower types it, without the country code.
+	c, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "138 0000 0000", Client: "1.2.3.4", Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, to := lastCode(t, out)
+	// Shown masked as typed, so that the answer is the same for a number no
+	// borrower has.
+	if to != "+8613800000000" || code == "" || c.SentTo != "138****0000" {
+		t.Fatalf("sent %q to %q (shown as %q)", code, to, c.SentTo)
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if _, _, err := s.BorrowerLogin(ctx, c.ID, wrong, "1.2.3.4"); err != ErrBadCode {
+		t.Errorf("a wrong code: %v", err)
+	}
+	token, p, err := s.BorrowerLogin(ctx, c.ID, code, "1.2.3.4")
+	if err != nil || p.Role != RoleBorrower || p.BorrowerID != "B1" || p.Name != "borrower" {
+		t.Fatalf("signing in: %+v, %v", p, err)
+	}
+	if _, _, err := s.BorrowerLogin(ctx, c.ID, code, "1.2.3.4"); err != ErrBadCode {
+		t.Errorf("a replayed code: %v", err)
+	}
+	if got, err := s.Session(ctx, token); err != nil || got.BorrowerID != "B1" || got.Role != RoleBorrower {
+		t.Errorf("the session: %+v, %v", got, err)
+	}
+	// A second sign-in finds the same account.
+	c2, _ := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613800000000", Client: "1.2.3.4"})
+	code2, _ := lastCode(t, out)
+	if _, p2, err := s.BorrowerLogin(ctx, c2.ID, code2, "1.2.3.4"); err != nil || p2.UserID != p.UserID {
+		t.Errorf("the second sign-in: %+v, %v (first user %s)", p2, err, p.UserID)
+	}
+	// No password signs a borrower in.
+	if _, _, err := s.Login(ctx, "borrower:B1", "", "1.2.3.4"); err == nil {
+		t.Error("a borrower's account signed in with a password")
+	}
+
+	// An unknown number gets the same answer, and nothing is sent.
+	before := len(out.Messages())
+	if c, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613999999999", Client: "1.2.3.4"}); err != nil || c.ID == "" {
+		t.Errorf("an unknown number: %+v, %v", c, err)
+	} else if _, _, err := s.BorrowerLogin(ctx, c.ID, "123456", "5.6.7.8"); err != ErrBadCode {
+		t.Errorf("a code for an unknown number: %v", err)
+	}
+	if len(out.Messages()) != before {
+		t.Error("a code was sent to an unknown number")
+	}
+	// A contact's number is not a borrower's.
+	if _, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613700000001", Client: "1.2.3.4"}); err != nil ||
+		len(out.Messages()) != before {
+		t.Errorf("a code to an emergency contact's number: %v", err)
+	}
+
+	// A code expires.
+	c3, _ := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613800000000", Client: "9.9.9.9"})
+	code3, _ := lastCode(t, out)
+	setClock(time.Date(2026, 11, 2, 2, 11, 0, 0, time.UTC))
+	if _, _, err := s.BorrowerLogin(ctx, c3.ID, code3, "9.9.9.9"); err != ErrBadCode {
+		t.Errorf("an expired code: %v", err)
+	}
+	// Bad input changes nothing.
+	for _, r := range []CodeRequest{
+		{Purpose: PurposeBorrower, Kind: "phone", Value: "call me"},
+		{Purpose: PurposeBorrower, Kind: "fax", Value: "123456"},
+		{Purpose: "admin", Kind: "phone", Value: "+8613800000000"},
+	} {
+		if _, err := s.SendCode(ctx, r); !IsKind(err, Invalid) {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+}
+
+func TestCodeLimits(t *testing.T) {
+	s, out, _ := portalWorld(t)
+	ctx := context.Background()
+	req := CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613800000000", Client: "1.1.1.1"}
+	// Wrong guesses: CodeTries per code, then the code is dead even when right.
+	c, err := s.SendCode(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := lastCode(t, out)
+	for i := range CodeTries {
+		if _, _, err := s.BorrowerLogin(ctx, c.ID, "x"+code[1:], "2.2.2."+string(rune('0'+i))); err != ErrBadCode {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if _, _, err := s.BorrowerLogin(ctx, c.ID, code, "3.3.3.3"); err != ErrCodeLimited {
+		t.Errorf("the right code after %d wrong guesses: %v", CodeTries, err)
+	}
+	// Codes to one number: codesPerHour an hour.
+	for i := 1; i < codesPerHour; i++ {
+		if _, err := s.SendCode(ctx, CodeRequest{Purpose: req.Purpose, Kind: req.Kind, Value: req.Value, Client: "4.4.4." + string(rune('0'+i))}); err != nil {
+			t.Fatalf("code %d: %v", i+1, err)
+		}
+	}
+	if _, err := s.SendCode(ctx, CodeRequest{Purpose: req.Purpose, Kind: req.Kind, Value: req.Value, Client: "5.5.5.5"}); err != ErrCodeLimited {
+		t.Errorf("code %d within the hour: %v", codesPerHour+1, err)
+	}
+	// Wrong guesses from one client: refused after codesPerHourClient, whatever the code.
+	for range codesPerHourClient {
+		_, _, _ = s.BorrowerLogin(ctx, "otp_none", "123456", "6.6.6.6")
+	}
+	if _, _, err := s.BorrowerLogin(ctx, "otp_none", "123456", "6.6.6.6"); err != ErrCodeLimited {
+		t.Errorf("a client guessing on: %v", err)
+	}
+}
+
+func TestPortalSeesOwnAndActsOnOwn(t *testing.T) {
+	s, out, _ := portalWorld(t)
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	if _, err := s.Decide(ctx, admin, AttemptInput{CaseID: "C1", PartyID: "B1", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	toMother, err := s.Decide(ctx, admin, AttemptInput{CaseID: "C1", PartyID: "P1", Channel: "call", Purpose: "locate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613800000000", Client: "c"})
+	code, _ := lastCode(t, out)
+	_, p, err := s.BorrowerLogin(ctx, c.ID, code, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Portal(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Debts) != 1 || v.Debts[0].ID != "DB1" || v.Debts[0].AgencyName != "A" || v.Debts[0].CaseID != "C1" {
+		t.Errorf("debts %+v", v.Debts)
+	}
+	if len(v.Attempts) != 2 || v.Attempts[0].ID != toMother.ID || v.Attempts[0].PartyRole != "emergency_contact" || v.Attempts[0].Actor != "" {
+		t.Errorf("attempts %+v", v.Attempts)
+	}
+	if len(v.Parties) != 2 {
+		t.Errorf("parties %+v", v.Parties)
+	}
+	if _, err := s.Portal(ctx, admin); !IsKind(err, Forbidden) {
+		t.Errorf("the portal for an administrator: %v", err)
+	}
+
+	// Only their own, and only what is theirs to do.
+	for name, f := range map[string]func() error{
+		"another borrower":             func() error { _, err := s.Borrower(ctx, p, "B2"); return err },
+		"a case through the staff API": func() error { _, err := s.Case(ctx, p, "C1"); return err },
+		"a call": func() error {
+			_, err := s.Decide(ctx, p, AttemptInput{CaseID: "C1", PartyID: "B1", Channel: "call"})
+			return err
+		},
+		"a contact's opt-out":         func() error { _, err := s.CreateOptOut(ctx, p, OptOutInput{PartyID: "P1", Channel: "sms"}); return err },
+		"a paid hold":                 func() error { _, err := s.CreateHold(ctx, p, "B1", HoldInput{Hold: "paid"}); return err },
+		"another borrower's hold":     func() error { _, err := s.CreateHold(ctx, p, "B2", HoldInput{Hold: "dispute"}); return err },
+		"an objection for the mother": func() error { _, err := s.UpdateParty(ctx, p, "P1", PartyUpdate{Objected: true}); return err },
+		"lifting a hold":              func() error { return s.DeleteHold(ctx, p, "B1", "dispute") },
+		"unmasking":                   func() error { _, err := s.UnmaskContact(ctx, p, "x", "curious"); return err },
+	} {
+		if err := f(); err == nil || !(IsKind(err, Forbidden) || IsKind(err, NotFound)) {
+			t.Errorf("%s: %v, want refused", name, err)
+		}
+	}
+	if _, err := s.CreateOptOut(ctx, p, OptOutInput{PartyID: "B1", Channel: "sms", Source: "portal"}); err != nil {
+		t.Errorf("opting out of SMS: %v", err)
+	}
+	if _, err := s.CreateHold(ctx, p, "B1", HoldInput{Hold: "dispute", Note: "I repaid in October"}); err != nil {
+		t.Errorf("disputing: %v", err)
+	}
+	size, _ := s.audit.Size(ctx)
+	if _, err := s.UpdateParty(ctx, p, "P1", PartyUpdate{RevokeConsent: true}); err != nil {
+		t.Fatalf("withdrawing the mother's designation: %v", err)
+	}
+	data, err := s.audit.Leaf(ctx, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := audit.ParseLeaf(data); err != nil || e.Type != audit.TypeConsent || e.Actor != "borrower" {
+		t.Errorf("the withdrawal's leaf: %+v, %v", e, err)
+	}
+	if err := s.DeleteHold(ctx, admin, "B1", "dispute"); err != nil {
+		t.Fatal(err)
+	}
+	// The gate treats the mother as someone no longer designated.
+	a, err := s.Decide(ctx, admin, AttemptInput{CaseID: "C1", PartyID: "P1", Channel: "call", Purpose: "locate"})
+	if err != nil || a.Allowed {
+		t.Errorf("calling the mother after the withdrawal: %+v, %v", a, err)
+	}
+}
