@@ -331,3 +331,54 @@ func TestBrowserTeamAndDashboard(t *testing.T) {
 		t.Errorf("after choosing Chinese the page says %q", text)
 	}
 }
+
+// In the browser, a borrower asks for a code, reads it in the demo's outbox (in
+// another tab), signs in, sees the attempt made to their mother, and withdraws
+// her designation; the collector's next attempt to her is denied.
+func TestBrowserBorrowerRevokesTheirMother(t *testing.T) {
+	e, ctx, dir := browserTest(t)
+	e.addMother(t)
+	collector, _ := e.signedInPrincipal(t, "collector1")
+	if _, err := e.svc.Decide(context.Background(), collector, collection.AttemptInput{CaseID: "CASE1", PartyID: "P1", Channel: "call", Purpose: "locate"}); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, ctx,
+		chromedp.Navigate(e.srv.URL+"/lang/en?next=/portal/login"),
+		chromedp.WaitVisible(id("contact")),
+		chromedp.SendKeys(id("contact"), "13900000000"),
+		chromedp.Click(id("send-code")),
+		chromedp.WaitVisible(id("code")),
+		shot(t, dir, "13-portal-code-sent"),
+	)
+	// The outbox, in a second tab.
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	browse(t, tab, chromedp.Navigate(e.srv.URL+"/outbox"), chromedp.WaitVisible(id("outbox")), shot(t, dir, "14-outbox"))
+	code := sixDigits.FindString(get(t, tab, chromedp.Text(chromedp.CSS("#outbox tbody tr:first-child .outbox-text"))))
+	if code == "" {
+		t.Fatal("no code in the outbox")
+	}
+	browse(t, ctx,
+		chromedp.SendKeys(id("code"), code),
+		chromedp.Click(id("verify-code")),
+		chromedp.WaitVisible(id("people-list")),
+		shot(t, dir, "15-portal"),
+	)
+	if to := get(t, ctx, chromedp.Text(chromedp.CSS("#attempt-list tbody tr:first-child .attempt-to"))); !strings.Contains(to, "Synthetic Mother") {
+		t.Errorf("the newest attempt was to %q", to)
+	}
+	browse(t, ctx,
+		chromedp.Click(id("revoke-P1")),
+		chromedp.WaitVisible(id("notice")),
+		chromedp.WaitVisible(chromedp.CSS("#party-P1 .consent-withdrawn")),
+		shot(t, dir, "16-designation-withdrawn"),
+	)
+	a, err := e.svc.Decide(context.Background(), collector, collection.AttemptInput{CaseID: "CASE1", PartyID: "P1", Channel: "call", Purpose: "locate"})
+	if err != nil || a.Allowed {
+		t.Fatalf("the collector's next attempt to the mother: %+v, %v", a, err)
+	}
+	browse(t, ctx, chromedp.Reload(), chromedp.WaitVisible(id("attempt-list")))
+	if row := get(t, ctx, chromedp.Text(chromedp.CSS("#attempt-list tbody tr:first-child"))); !strings.Contains(row, "Denied") {
+		t.Errorf("the portal shows the new attempt as %q", row)
+	}
+}

@@ -30,6 +30,21 @@ func (e *env) signedIn(t *testing.T, username string) (*http.Client, string) {
 	return c, csrfOf(t, do(t, c, "GET", e.srv.URL+"/home", nil).body)
 }
 
+// signedInPrincipal signs username in through the service and returns the
+// principal, for acting as them without the browser.
+func (e *env) signedInPrincipal(t *testing.T, username string) (collection.Principal, string) {
+	t.Helper()
+	pass := managerPass
+	if username == "collector1" {
+		pass = collectorPass
+	}
+	token, p, err := e.svc.Login(context.Background(), username, pass, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, token
+}
+
 // svgOf returns the inline SVG element with the given id, and checks it is XML.
 func svgOf(t *testing.T, body, id string) string {
 	t.Helper()

@@ -11,41 +11,49 @@ import (
 	"github.com/fairdebt/fairdebt/internal/collection"
 )
 
-// Who the page matrix asks as: signed out, and one user of each role (CASE1 is
-// AG1's, on collector1's worklist).
-var pageWho = []string{"signed out", "admin1", "comp1", "reg1", "manager1", "manager2", "collector1", "collector2"}
+// Who the page matrix asks as: signed out, one user of each role (CASE1 is AG1's,
+// on collector1's worklist), and B1 signed in to the portal.
+var pageWho = []string{"signed out", "admin1", "comp1", "reg1", "manager1", "manager2", "collector1", "collector2", "borrower1"}
 
 const anyOK = 0 // anything but 401, 403 and 404
 
 // pageMatrix says what every route of the UI answers each of pageWho, in order.
 var pageMatrix = map[string][]int{
-	"GET /{$}":                          {303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /login":                        {200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /login":                       {403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
-	"GET /lang/{lang}":                  {303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /home":                         {303, 200, 200, 200, 200, 200, 200, 200},
-	"GET /cases":                        {303, 200, 200, 200, 200, 200, 200, 200},
-	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /cases/{id}/attempts":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /attempts/{id}/outcome":       {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /cases/{id}/promises":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /screen":                      {303, 200, 200, 200, 200, 404, 200, 404},
-	"POST /cases/{id}/notes":            {303, anyOK, 403, 403, anyOK, 404, anyOK, 404},
-	"POST /cases/{id}/assignment":       {303, anyOK, 403, 403, anyOK, 404, 403, 403}, // collectors may not assign
-	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403},
-	"POST /import":                      {303, anyOK, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
-	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404},   // no such job, or not theirs
-	"POST /contact-methods/{id}/unmask": {303, 200, 200, 403, 403, 403, 403, 403},
-	"POST /promises/{id}/status":        {303, anyOK, 403, 403, anyOK, 404, anyOK, 404}, // kept once, then 409
-	"GET /dashboard":                    {303, 200, 200, 200, 200, 200, 403, 403},       // a manager sees their own agency's
-	"GET /team":                         {303, 200, 200, 200, 200, 200, 403, 403},
-	"GET /lender":                       {303, 200, 200, 200, 403, 403, 403, 403},
-	"POST /lenders/{id}/pack":           {303, 303, 403, 403, 403, 403, 403, 403},
-	"POST /debts/{id}/case":             {303, anyOK, 403, 403, 403, 403, 403, 403}, // D1 is placed already: 409
-	"GET /settings":                     {303, 200, 200, 200, 200, 200, 200, 200},
-	"POST /settings":                    {303, 303, 303, 303, 303, 303, 303, 303},
-	"POST /logout":                      {303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /{$}":                          {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /login":                        {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /login":                       {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"GET /lang/{lang}":                  {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /home":                         {303, 200, 200, 200, 200, 200, 200, 200, 303},
+	"GET /cases":                        {303, 200, 200, 200, 200, 200, 200, 200, 403},
+	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /cases/{id}/attempts":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /attempts/{id}/outcome":       {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /cases/{id}/promises":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /screen":                      {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /cases/{id}/notes":            {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /cases/{id}/assignment":       {303, anyOK, 403, 403, anyOK, 404, 403, 403, 403}, // collectors may not assign
+	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403, 403},
+	"POST /import":                      {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
+	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404, 403},   // no such job, or not theirs
+	"POST /contact-methods/{id}/unmask": {303, 200, 200, 403, 403, 403, 403, 403, 403},
+	"POST /promises/{id}/status":        {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403}, // kept once, then 409
+	"GET /dashboard":                    {303, 200, 200, 200, 200, 200, 403, 403, 403},       // a manager sees their own agency's
+	"GET /team":                         {303, 200, 200, 200, 200, 200, 403, 403, 403},
+	"GET /lender":                       {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"POST /lenders/{id}/pack":           {303, 303, 403, 403, 403, 403, 403, 403, 403},
+	"POST /debts/{id}/case":             {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // D1 is placed already: 409
+	"GET /settings":                     {303, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /settings":                    {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"POST /logout":                      {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /portal/login":                 {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /portal/login":                {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"POST /portal/verify":               {403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"GET /portal":                       {303, 403, 403, 403, 403, 403, 403, 403, 200},
+	"POST /portal/contacts/{id}/revoke": {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"POST /portal/optouts":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"POST /portal/dispute":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"GET /outbox":                       {200, 200, 200, 200, 200, 200, 200, 200, 200}, // the tests' server has the demo's outbox
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route
@@ -64,6 +72,12 @@ func TestPageMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	methodID := debtor.ContactMethods[0].ID
+	if _, err := e.svc.CreateParty(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin}, collection.PartyInput{
+		ID: "P1", BorrowerID: "B1", Role: "emergency_contact", Name: "Synthetic Mother", Relation: "parent",
+		Consent:        &collection.ConsentInput{By: "party", Method: "recorded_call", Evidence: "rec-1"},
+		ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: "+8613700000001"}}}); err != nil {
+		t.Fatal(err)
+	}
 	pr, err := e.svc.CreatePromise(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin}, "CASE1",
 		collection.PromiseInput{Amount: 100, DueDate: "2026-12-01"})
 	if err != nil {
@@ -100,10 +114,14 @@ func TestPageMatrix(t *testing.T) {
 			if who == "collector1" {
 				pass = collectorPass
 			}
-			if res := e.signIn(t, c, who, pass); res.status != http.StatusSeeOther {
+			res := e.signIn(t, c, who, pass)
+			if who == "borrower1" {
+				res = e.borrowerSignIn(t, c, "+8613900000000")
+			}
+			if res.status != http.StatusSeeOther {
 				t.Fatalf("%s cannot sign in: %d", who, res.status)
 			}
-			csrf = csrfOf(t, do(t, c, "GET", e.srv.URL+"/home", nil).body)
+			csrf = csrfOf(t, do(t, c, "GET", e.srv.URL+"/settings", nil).body)
 		}
 		for _, p := range patterns {
 			method, path, _ := strings.Cut(p, " ")
@@ -119,6 +137,8 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", "L1", 1)
 			case strings.HasPrefix(path, "/debts/"):
 				path = strings.Replace(path, "{id}", "D1", 1)
+			case strings.HasPrefix(path, "/portal/contacts/"):
+				path = strings.Replace(path, "{id}", "P1", 1)
 			}
 			path = strings.Replace(path, "{id}", "CASE1", 1)
 			if strings.HasSuffix(path, "/compose") {

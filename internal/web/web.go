@@ -25,6 +25,7 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/dialer"
+	"github.com/fairdebt/fairdebt/internal/notify"
 )
 
 //go:embed templates/*.html
@@ -50,6 +51,8 @@ type Server struct {
 	jobs   jobs
 	// dialer places the calls the gate allows.
 	dialer dialer.Dialer
+	// demoOutbox, in the demo, holds the messages shown at /outbox.
+	demoOutbox *notify.Outbox
 }
 
 // Option configures the web UI.
@@ -70,7 +73,8 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler, opts ...O
 	for _, o := range opts {
 		o(s)
 	}
-	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings"} {
+	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings",
+		"portal_login", "portal_verify", "portal", "outbox"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -104,7 +108,7 @@ func (s *Server) routes() []route {
 		{"GET /login", s.loginForm},
 		{"POST /login", s.login},
 		{"GET /lang/{lang}", s.switchLang},
-		{"POST /logout", s.signedIn(s.logout)},
+		{"POST /logout", s.anyoneIn(s.logout)},
 		{"GET /home", s.signedIn(s.home)},
 		{"GET /cases", s.signedIn(s.worklist)},
 		{"GET /cases/{id}", s.signedIn(s.casePage)},
@@ -125,8 +129,16 @@ func (s *Server) routes() []route {
 		{"GET /lender", s.signedIn(s.lender)},
 		{"POST /lenders/{id}/pack", s.signedIn(s.setPack)},
 		{"POST /debts/{id}/case", s.signedIn(s.place)},
-		{"GET /settings", s.signedIn(s.settings)},
-		{"POST /settings", s.signedIn(s.saveSettings)},
+		{"GET /settings", s.anyoneIn(s.settings)},
+		{"POST /settings", s.anyoneIn(s.saveSettings)},
+		{"GET /portal/login", s.portalLoginForm},
+		{"POST /portal/login", s.portalSendCode},
+		{"POST /portal/verify", s.portalVerify},
+		{"GET /portal", s.borrowerIn(s.portal)},
+		{"POST /portal/contacts/{id}/revoke", s.borrowerIn(s.portalRevoke)},
+		{"POST /portal/optouts", s.borrowerIn(s.portalOptOut)},
+		{"POST /portal/dispute", s.borrowerIn(s.portalDispute)},
+		{"GET /outbox", s.outbox},
 	}
 }
 
@@ -160,10 +172,30 @@ func isAPI(path string) bool {
 
 type principalKey struct{}
 
-// signedIn runs h for a request with a valid session, and sends anyone else to the
-// sign-in form. A POST must also carry the session's CSRF token, or is refused
-// with 403.
-func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, collection.Principal, string)) http.HandlerFunc {
+// Who a page is for: the staff's pages, the borrower's portal, or both (signing
+// out, preferences).
+type audience int
+
+const (
+	staffOnly audience = iota
+	borrowersOnly
+	anyone
+)
+
+type sessionHandler func(http.ResponseWriter, *http.Request, collection.Principal, string)
+
+// signedIn runs h for a member of staff with a valid session, and sends anyone
+// else to the sign-in form (a borrower's /home to the portal, other staff pages
+// 403). A POST must also carry the session's CSRF token, or is refused with 403.
+func (s *Server) signedIn(h sessionHandler) http.HandlerFunc { return s.session(staffOnly, h) }
+
+// borrowerIn runs h for a borrower signed in to the portal.
+func (s *Server) borrowerIn(h sessionHandler) http.HandlerFunc { return s.session(borrowersOnly, h) }
+
+// anyoneIn runs h for anyone signed in.
+func (s *Server) anyoneIn(h sessionHandler) http.HandlerFunc { return s.session(anyone, h) }
+
+func (s *Server) session(who audience, h sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
@@ -189,7 +221,21 @@ func (s *Server) signedIn(h func(http.ResponseWriter, *http.Request, collection.
 					next = safeNext(ref.RequestURI())
 				}
 			}
+			if who == borrowersOnly {
+				http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
+				return
+			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		isBorrower := p.Role == collection.RoleBorrower
+		switch {
+		case who == staffOnly && isBorrower && r.Method == http.MethodGet && r.URL.Path == "/home":
+			http.Redirect(w, r, "/portal", http.StatusSeeOther)
+			return
+		case who == staffOnly && isBorrower, who == borrowersOnly && !isBorrower:
+			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+			s.serviceError(w, r, &collection.Error{Kind: collection.Forbidden, EN: "this page is not for your role", ZH: "此页面不适用于您的角色"})
 			return
 		}
 		if r.Method == http.MethodPost && !sameToken(r.PostFormValue("csrf"), s.svc.CSRFToken(c.Value)) {
@@ -222,6 +268,7 @@ type page struct {
 type userView struct {
 	Username, Role, AgencyID               string
 	Dashboard, Team, Lender, Import, Cases bool
+	Portal                                 bool
 }
 
 // pager is a page's data: page itself, or a struct that embeds it.
@@ -233,7 +280,7 @@ func viewOf(p collection.Principal) *userView {
 	readAll, manager := p.Can(collection.ActReadAll), p.Can(collection.ActAssign) && p.AgencyID != ""
 	return &userView{Username: strings.TrimPrefix(p.Name, "user:"), Role: p.Role, AgencyID: p.AgencyID,
 		Dashboard: readAll || manager, Team: readAll || manager, Lender: readAll, Import: p.Can(collection.ActManage),
-		Cases: readAll || p.Can(collection.ActWork)}
+		Cases: readAll || p.Can(collection.ActWork), Portal: p.Role == collection.RoleBorrower}
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/dialer"
+	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -41,6 +42,7 @@ type env struct {
 	logs   *syncBuffer
 	clk    *clock.Manual
 	dialer *recordingDialer
+	outbox *notify.Outbox
 }
 
 // recordingDialer keeps the calls handed to it, numbers in full; it refuses them
@@ -106,7 +108,8 @@ func start(t *testing.T) *env {
 	}
 	// 10:00 in Shanghai, a Monday: calls are allowed.
 	clk := clock.NewManual(time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now})
+	outbox := notify.NewOutbox(0)
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now, Notifier: outbox})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,13 +150,13 @@ func start(t *testing.T) *env {
 		_, _ = io.WriteString(w, "api "+r.URL.Path)
 	})
 	dial := &recordingDialer{}
-	h, err := New(svc, slog.New(slog.NewTextHandler(logs, nil)), api, WithDialer(dial))
+	h, err := New(svc, slog.New(slog.NewTextHandler(logs, nil)), api, WithDialer(dial), WithOutbox(outbox))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, svc: svc, logs: logs, clk: clk, dialer: dial}
+	return &env{srv: srv, svc: svc, logs: logs, clk: clk, dialer: dial, outbox: outbox}
 }
 
 // client is a browser: cookies, no automatic redirects.
@@ -208,6 +211,30 @@ func csrfOf(t *testing.T, body string) string {
 		t.Fatalf("no CSRF field in\n%s", body)
 	}
 	return m[1]
+}
+
+var (
+	challengeField = regexp.MustCompile(`name="challenge" value="([^"]+)"`)
+	sixDigits      = regexp.MustCompile(`\b\d{6}\b`)
+)
+
+// borrowerSignIn signs c in to the portal as the borrower with the phone number
+// (B1 is +8613900000000): the code comes from the outbox. It returns the answer
+// to the code's post.
+func (e *env) borrowerSignIn(t *testing.T, c *http.Client, phone string) response {
+	t.Helper()
+	form := do(t, c, "GET", e.srv.URL+"/portal/login", nil)
+	sent := do(t, c, "POST", e.srv.URL+"/portal/login", url.Values{"csrf": {csrfOf(t, form.body)}, "contact": {phone}})
+	m := challengeField.FindStringSubmatch(sent.body)
+	if sent.status != http.StatusOK || m == nil {
+		t.Fatalf("asking for a code: %d\n%s", sent.status, sent.body)
+	}
+	msgs := e.outbox.Messages()
+	if len(msgs) == 0 {
+		t.Fatal("no code was sent")
+	}
+	code := sixDigits.FindString(msgs[len(msgs)-1].Text)
+	return do(t, c, "POST", e.srv.URL+"/portal/verify", url.Values{"csrf": {csrfOf(t, sent.body)}, "challenge": {m[1]}, "code": {code}})
 }
 
 // signIn fetches the form and posts it; it returns the answer to the post.
