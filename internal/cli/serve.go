@@ -26,6 +26,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/demo"
 	"github.com/fairdebt/fairdebt/internal/dialer"
+	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
 	"github.com/fairdebt/fairdebt/internal/web"
@@ -37,9 +38,12 @@ const EnvAdminToken = "FAIRDEBT_ADMIN_TOKEN"
 // EnvDialerSecret carries the secret that signs the calls posted to --dialer-url.
 const EnvDialerSecret = "FAIRDEBT_DIALER_SECRET"
 
+// EnvNotifySecret carries the secret that signs the messages posted to --notify-url.
+const EnvNotifySecret = "FAIRDEBT_NOTIFY_SECRET"
+
 type serveOptions struct {
 	data, addr, db, pack, logLevel string
-	auditKey, dialerURL            string
+	auditKey, dialerURL, notifyURL string
 	demo                           bool
 }
 
@@ -66,6 +70,11 @@ least 32 bytes; see the README for the request), which rings the collector and
 then the person: collectors never see the number. Without --dialer-url calls are
 recorded but not placed.
 
+The one-time codes with which borrowers sign in to the portal are posted, signed
+the same way with the secret in FAIRDEBT_NOTIFY_SECRET, to the SMS or e-mail
+gateway at --notify-url. Without it the portal cannot send codes and says so;
+the demo shows them on its outbox page, /outbox.
+
 With --demo and no --data, the service runs on a fresh temporary directory seeded
 with a synthetic dataset, prints API tokens and URLs, and removes the directory on
 exit.`,
@@ -89,6 +98,7 @@ exit.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.auditKey, "audit-key", "", "file holding the audit log's signing key (default: FAIRDEBT_AUDIT_KEY, else DATA/audit.key, generated at first start)")
 	f.StringVar(&o.dialerURL, "dialer-url", "", "https endpoint of the dialer that places allowed calls (secret in "+EnvDialerSecret+"); none: calls are recorded, not placed")
+	f.StringVar(&o.notifyURL, "notify-url", "", "https endpoint of the SMS/e-mail gateway that sends one-time codes (secret in "+EnvNotifySecret+")")
 	f.BoolVar(&o.demo, "demo", false, "seed a synthetic demo dataset and print its API tokens")
 	return cmd
 }
@@ -116,6 +126,19 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		}
 	} else if !o.demo {
 		log.Warn("no dialer configured (--dialer-url): calls the gate allows are recorded but not placed")
+	}
+	var notifier notify.Notifier = notify.Unconfigured{}
+	var outbox *notify.Outbox
+	switch {
+	case o.notifyURL != "":
+		if notifier, err = notify.NewWebhook(o.notifyURL, []byte(os.Getenv(EnvNotifySecret)), 0); err != nil {
+			return inputError(fmt.Errorf("--notify-url: %w (the secret comes from %s)", err, EnvNotifySecret))
+		}
+	case o.demo:
+		outbox = notify.NewOutbox(0)
+		notifier = outbox
+	default:
+		log.Warn("no SMS/e-mail gateway configured (--notify-url): borrowers cannot sign in to the portal")
 	}
 	if o.data == "" {
 		if o.data, err = os.MkdirTemp("", "fairdebt-demo-"); err != nil {
@@ -158,7 +181,7 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		log.Info("generated the audit log's signing key; back it up, and give the verifier key to whoever checks receipts",
 			"path", filepath.Join(o.data, audit.SignerKeyFile), "verifier_key_file", filepath.Join(o.data, audit.VerifierKeyFile))
 	}
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: o.pack, AuditSigner: signer})
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: o.pack, AuditSigner: signer, Notifier: notifier})
 	if err != nil {
 		return err
 	}
@@ -192,7 +215,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	if err != nil {
 		return inputError(fmt.Errorf("--addr: %w", err))
 	}
-	ui, err := web.New(svc, log, api.New(svc, log, metrics), web.WithDialer(dial))
+	opts := []web.Option{web.WithDialer(dial)}
+	if outbox != nil {
+		opts = append(opts, web.WithOutbox(outbox))
+	}
+	ui, err := web.New(svc, log, api.New(svc, log, metrics), opts...)
 	if err != nil {
 		return err
 	}
@@ -270,6 +297,9 @@ fairdebt demo is running / 演示已启动
 
   web UI     %[1]s/login
 %[7]s
+  borrower portal  %[1]s/portal/login   phone %[8]s
+                   (the demo sends no SMS: the code is at %[1]s/outbox)
+
   admin token (lender)          %[2]s
   agency token (%[3]s)  %[4]s
 
@@ -280,7 +310,7 @@ fairdebt demo is running / 演示已启动
 
   The data is synthetic and lives in a temporary directory unless --data was given.
   数据均为合成数据。按 Ctrl+C 退出。
-`, url, r.AdminToken, r.AgencyID, r.AgencyToken, r.SampleCase, r.SampleParty, demoLogins(r.Logins))
+`, url, r.AdminToken, r.AgencyID, r.AgencyToken, r.SampleCase, r.SampleParty, demoLogins(r.Logins), r.SamplePhone)
 }
 
 // demoLogins lists the demo's web UI users, one line each.

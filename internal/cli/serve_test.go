@@ -28,6 +28,7 @@ func TestServeBadFlags(t *testing.T) {
 		{"stray argument", []string{"serve", "extra"}, "unknown command"},
 		{"dialer over plain http", []string{"serve", "--data", dir, "--dialer-url", "http://dialer.example/calls"}, "--dialer-url"},
 		{"dialer without a secret", []string{"serve", "--data", dir, "--dialer-url", "https://dialer.example/calls"}, "FAIRDEBT_DIALER_SECRET"},
+		{"gateway without a secret", []string{"serve", "--data", dir, "--notify-url", "https://sms.example/send"}, "FAIRDEBT_NOTIFY_SECRET"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -116,10 +116,11 @@ func TestPrintDemoLogins(t *testing.T) {
 	printDemo(&b, "http://127.0.0.1:8080", &demo.Result{Logins: []demo.Login{
 		{Username: "admin", Role: "admin", Password: "p1"},
 		{Username: "collector.a", Role: "collector", AgencyID: "demo-agency-a", Password: "p2"},
-	}})
+	}, SamplePhone: "+8610000000000"})
 	out := b.String()
 	for _, want := range []string{"web UI     http://127.0.0.1:8080/login", "admin        p1                 admin\n",
-		"collector.a  p2                 collector (demo-agency-a)\n"} {
+		"collector.a  p2                 collector (demo-agency-a)\n", "http://127.0.0.1:8080/portal/login   phone +8610000000000",
+		"http://127.0.0.1:8080/outbox"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo banner lacks %q:\n%s", want, out)
 		}

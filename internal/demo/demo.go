@@ -44,7 +44,9 @@ type Result struct {
 	OtherAgencyToken                  string // the second approved agency
 	UnapprovedAgencyToken             string // refused by the API
 	SampleCase, SampleParty           string
-	Borrowers, Attempts               int
+	// SamplePhone is the sample borrower's phone number, to sign in to the portal with.
+	SamplePhone         string
+	Borrowers, Attempts int
 }
 
 // Login is a demo user of the web UI.
@@ -151,7 +153,7 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	r.SampleCase, r.SampleParty = people[0].caseID, people[0].id
+	r.SampleCase, r.SampleParty, r.SamplePhone = people[0].caseID, people[0].id, people[0].debtorPhone
 
 	// History, in time order, one borrower at a time within each step.
 	for day := 7; day >= 0; day-- {
@@ -194,6 +196,7 @@ type person struct {
 	contacts          []string // emergency contact party ids
 	thirdParty        string
 	lastAttempt       string
+	debtorPhone       string
 	rng               *rand.Rand
 }
 
@@ -222,8 +225,9 @@ func (p *person) phone(k int) string {
 }
 
 func (p *person) create(ctx context.Context, svc *collection.Service, admin collection.Principal, now time.Time) error {
+	p.debtorPhone = p.phone(0)
 	_, err := svc.CreateBorrower(ctx, admin, collection.BorrowerInput{ID: p.id, LenderID: LenderID, Name: p.name, Timezone: p.tz,
-		Pack: p.pack, ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.phone(0)}}})
+		Pack: p.pack, ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: p.debtorPhone}}})
 	if err != nil {
 		return err
 	}

@@ -65,6 +65,11 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, r.UnapprovedAgencyToken); !collection.IsKind(err, collection.Forbidden) {
 		t.Errorf("the unapproved agency's token: %v, want forbidden", err)
 	}
+	// The sample borrower signs in to the portal with the printed number.
+	if bs, err := svc.FindParties(ctx, admin, collection.ContactMethodInput{Kind: "phone", Value: r.SamplePhone}); err != nil || len(bs) != 1 ||
+		bs[0].ID != r.SampleParty || bs[0].Role != "debtor" {
+		t.Errorf("the sample phone %s: %+v, %v", r.SamplePhone, bs, err)
+	}
 	// The collectors have worklists.
 	for _, l := range r.Logins {
 		if l.Role != collection.RoleCollector {

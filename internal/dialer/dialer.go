@@ -10,22 +10,14 @@
 package dialer
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/secret"
+	"github.com/fairdebt/fairdebt/internal/webhook"
 )
 
 // Call is one call the gate allowed, for a dialer to place.
@@ -56,107 +48,31 @@ type Dialer interface {
 
 // ---- Webhook
 
-// SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256>" of the string
-// "<unix seconds>.<body>" under the shared secret: the receiver recomputes it,
-// compares in constant time and rejects old timestamps, so that a captured
-// request cannot be replayed later.
-const SignatureHeader = "Fairdebt-Signature"
-
-// MinSecretLen is the shortest webhook secret accepted, in bytes.
-const MinSecretLen = 32
-
-// Webhook posts each call as JSON to a telephony system's endpoint.
-type Webhook struct {
-	url    string
-	secret []byte
-	client *http.Client
-	now    func() time.Time
-}
+// Webhook posts each call as signed JSON (see package webhook) to a telephony
+// system's endpoint.
+type Webhook struct{ p *webhook.Poster }
 
 // NewWebhook returns a Webhook posting to endpoint (https, or http to a loopback
 // address), signing with secret. Calls time out after timeout (10 s when 0).
 func NewWebhook(endpoint string, secret []byte, timeout time.Duration) (*Webhook, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname()))) {
-		return nil, fmt.Errorf("dialer: %q is not an https URL (plain http only to localhost)", endpoint)
+	p, err := webhook.New(endpoint, secret, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("dialer: %w", err)
 	}
-	if len(secret) < MinSecretLen {
-		return nil, fmt.Errorf("dialer: the webhook secret must be at least %d bytes", MinSecretLen)
-	}
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
-	return &Webhook{url: u.String(), secret: secret, client: &http.Client{Timeout: timeout,
-		// A redirect would send the number somewhere not configured.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		now: time.Now}, nil
+	return &Webhook{p: p}, nil
 }
-
-func loopback(host string) bool { return host == "localhost" || host == "127.0.0.1" || host == "::1" }
 
 // Name reports the endpoint's host.
-func (w *Webhook) Name() string {
-	u, _ := url.Parse(w.url)
-	return "webhook " + u.Host
-}
+func (w *Webhook) Name() string { return "webhook " + w.p.Host() }
 
-// Sign returns the signature header's value for body at t.
-func Sign(secret, body []byte, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(ts + "."))
-	m.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// Verify checks a signature header's value for body, made at most maxAge
-// before now.
-func Verify(secret, body []byte, header string, now time.Time, maxAge time.Duration) error {
-	var ts, sig string
-	for _, part := range bytes.Split([]byte(header), []byte(",")) {
-		k, v, _ := bytes.Cut(part, []byte("="))
-		switch string(k) {
-		case "t":
-			ts = string(v)
-		case "v1":
-			sig = string(v)
-		}
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || sig == "" {
-		return errors.New("dialer: malformed signature")
-	}
-	if age := now.Sub(time.Unix(sec, 0)); age > maxAge || age < -maxAge {
-		return errors.New("dialer: signature too old")
-	}
-	want := Sign(secret, body, time.Unix(sec, 0))
-	if !hmac.Equal([]byte(want), []byte("t="+ts+",v1="+sig)) {
-		return errors.New("dialer: bad signature")
-	}
-	return nil
-}
-
-// Dial posts the call; any answer but 2xx is an error.
+// Dial posts the call, keyed by its attempt: a retry places no second call.
 func (w *Webhook) Dial(ctx context.Context, c Call) error {
 	body, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(w.secret, body, w.now()))
-	req.Header.Set("Idempotency-Key", c.AttemptID) // a retry places no second call
-	res, err := w.client.Do(req)
-	if err != nil {
+	if err := w.p.Post(ctx, body, c.AttemptID); err != nil {
 		return fmt.Errorf("dialer: %w", err)
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("dialer: %s answered %s", w.Name(), res.Status)
 	}
 	return nil
 }
