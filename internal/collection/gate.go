@@ -418,8 +418,9 @@ func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string
 			pt.Role, err = policy.ParseRole(role)
 		}
 		return pt, err
-	}, `SELECT id, role, relation, consent_at IS NOT NULL AND consent_revoked_at IS NULL, objected_at IS NOT NULL
-		FROM parties WHERE borrower_id = $1 ORDER BY id`, borrowerID)
+	}, `SELECT p.id, p.role, p.relation, p.consent_at IS NOT NULL AND p.consent_revoked_at IS NULL,
+		p.objected_at IS NOT NULL OR (p.role <> 'debtor' AND `+suppressedParty+`)
+		FROM parties p WHERE p.borrower_id = $1 ORDER BY p.id`, borrowerID)
 	if err != nil {
 		return nil, err
 	}

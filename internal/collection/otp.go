@@ -93,7 +93,13 @@ func (s *Service) SendCode(ctx context.Context, r CodeRequest) (*Challenge, erro
 			return nil, err
 		}
 	case PurposeThirdParty:
-		subject, to = s.keys.Hash("phone", v), v
+		// Every form the number may be on record in: as typed, and with the
+		// country code a number typed without one would have.
+		var hashes []string
+		for _, f := range phoneForms(v) {
+			hashes = append(hashes, s.keys.Hash("phone", f))
+		}
+		subject, to = strings.Join(hashes, ","), v
 	default:
 		return nil, invalid("purpose", "unknown purpose", "未知用途")
 	}
@@ -127,13 +133,8 @@ func (s *Service) SendCode(ctx context.Context, r CodeRequest) (*Challenge, erro
 // given without its country code. It returns "" when none has it.
 func (s *Service) debtorByContact(ctx context.Context, kind, v string) (borrowerID, to string, err error) {
 	candidates := []string{v}
-	if kind == "phone" && !strings.HasPrefix(v, "+") {
-		switch {
-		case len(v) == 11 && v[0] == '1':
-			candidates = append(candidates, "+86"+v)
-		case len(v) == 10:
-			candidates = append(candidates, "+1"+v)
-		}
+	if kind == "phone" {
+		candidates = phoneForms(v)
 	}
 	for _, c := range candidates {
 		err = s.db.R.QueryRowContext(ctx, `SELECT p.borrower_id FROM contact_methods m JOIN parties p ON p.id = m.party_id
@@ -221,6 +222,22 @@ func (s *Service) BorrowerLogin(ctx context.Context, challengeID, code, client s
 	}
 	u.Role, u.BorrowerID = RoleBorrower, borrowerID
 	return token, userPrincipal(u), nil
+}
+
+// phoneForms is a phone number as typed and, typed without a country code, as a
+// mainland China (+86, eleven digits starting with 1) or North American (+1, ten
+// digits) number.
+func phoneForms(v string) []string {
+	forms := []string{v}
+	if !strings.HasPrefix(v, "+") {
+		switch {
+		case len(v) == 11 && v[0] == '1':
+			forms = append(forms, "+86"+v)
+		case len(v) == 10:
+			forms = append(forms, "+1"+v)
+		}
+	}
+	return forms
 }
 
 func randomCode() string {
