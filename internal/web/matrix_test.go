@@ -54,6 +54,10 @@ var pageMatrix = map[string][]int{
 	"POST /portal/optouts":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
 	"POST /portal/dispute":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
 	"GET /outbox":                       {200, 200, 200, 200, 200, 200, 200, 200, 200}, // the tests' server has the demo's outbox
+	"GET /third-party":                  {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /third-party/code":            {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"POST /third-party":                 {403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"GET /reports":                      {303, 200, 200, 200, 403, 403, 403, 403, 403},
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route

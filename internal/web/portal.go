@@ -75,8 +75,9 @@ func (s *Server) renderPortalLogin(w http.ResponseWriter, r *http.Request, statu
 	s.render(w, r, status, name, d)
 }
 
-// portalFormOK checks the sign-in forms' double-submit token.
-func (s *Server) portalFormOK(w http.ResponseWriter, r *http.Request) bool {
+// publicFormOK checks the double-submit token of a form posted without a session
+// (the portal's sign-in, the third-party page).
+func (s *Server) publicFormOK(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		s.forbidden(w, r)
@@ -85,7 +86,11 @@ func (s *Server) portalFormOK(w http.ResponseWriter, r *http.Request) bool {
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
 		loc := s.localizer(r, nil)
-		s.renderPortalLogin(w, r, http.StatusForbidden, "portal_login", tr(loc, "login.expired"), "", nil)
+		if strings.HasPrefix(r.URL.Path, "/third-party") {
+			s.renderThirdParty(w, r, http.StatusForbidden, &thirdPartyPage{page: page{Error: tr(loc, "login.expired")}})
+		} else {
+			s.renderPortalLogin(w, r, http.StatusForbidden, "portal_login", tr(loc, "login.expired"), "", nil)
+		}
 		return false
 	}
 	return true
@@ -94,7 +99,7 @@ func (s *Server) portalFormOK(w http.ResponseWriter, r *http.Request) bool {
 // portalSendCode sends a code to the number or address the borrower typed, if it
 // is registered for a borrower, and shows the code form whatever the case.
 func (s *Server) portalSendCode(w http.ResponseWriter, r *http.Request) {
-	if !s.portalFormOK(w, r) {
+	if !s.publicFormOK(w, r) {
 		return
 	}
 	loc := s.localizer(r, nil)
@@ -120,7 +125,7 @@ func (s *Server) portalSendCode(w http.ResponseWriter, r *http.Request) {
 
 // portalVerify signs the borrower in with the code.
 func (s *Server) portalVerify(w http.ResponseWriter, r *http.Request) {
-	if !s.portalFormOK(w, r) {
+	if !s.publicFormOK(w, r) {
 		return
 	}
 	loc := s.localizer(r, nil)

@@ -74,7 +74,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler, opts ...O
 		o(s)
 	}
 	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings",
-		"portal_login", "portal_verify", "portal", "outbox"} {
+		"portal_login", "portal_verify", "portal", "outbox", "thirdparty", "reports"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -139,6 +139,10 @@ func (s *Server) routes() []route {
 		{"POST /portal/optouts", s.borrowerIn(s.portalOptOut)},
 		{"POST /portal/dispute", s.borrowerIn(s.portalDispute)},
 		{"GET /outbox", s.outbox},
+		{"GET /third-party", s.thirdPartyForm},
+		{"POST /third-party/code", s.thirdPartyCode},
+		{"POST /third-party", s.thirdPartySubmit},
+		{"GET /reports", s.signedIn(s.reports)},
 	}
 }
 
@@ -268,7 +272,7 @@ type page struct {
 type userView struct {
 	Username, Role, AgencyID               string
 	Dashboard, Team, Lender, Import, Cases bool
-	Portal                                 bool
+	Portal, Reports                        bool
 }
 
 // pager is a page's data: page itself, or a struct that embeds it.
@@ -280,7 +284,7 @@ func viewOf(p collection.Principal) *userView {
 	readAll, manager := p.Can(collection.ActReadAll), p.Can(collection.ActAssign) && p.AgencyID != ""
 	return &userView{Username: strings.TrimPrefix(p.Name, "user:"), Role: p.Role, AgencyID: p.AgencyID,
 		Dashboard: readAll || manager, Team: readAll || manager, Lender: readAll, Import: p.Can(collection.ActManage),
-		Cases: readAll || p.Can(collection.ActWork), Portal: p.Role == collection.RoleBorrower}
+		Cases: readAll || p.Can(collection.ActWork), Portal: p.Role == collection.RoleBorrower, Reports: readAll}
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {

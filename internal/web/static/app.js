@@ -2,10 +2,19 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   // Disable a form's submit button once sent, so a slow answer is not sent twice.
+  // Later, not during the submit event: a disabled submitter would drop its own
+  // name and value (the promise form's kept/broken) from what is sent.
   for (const form of document.querySelectorAll("form")) {
     form.addEventListener("submit", () => {
-      for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
+      setTimeout(() => {
+        for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
+      }, 0);
     });
+  }
+
+  // Times a person types (the third-party report) are in their own time zone.
+  for (const tz of document.querySelectorAll("input[name=tz]")) {
+    try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* the server assumes Beijing time */ }
   }
 
   // The composer screens the message as it is written: the same check runs on the
