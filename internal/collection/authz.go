@@ -36,13 +36,16 @@ const (
 	// ActUnmask is seeing a phone number, e-mail address or IM id in full. Each
 	// time is an audit event.
 	ActUnmask = "unmask"
+	// ActComplaints is handling borrowers' complaints: acknowledging,
+	// investigating, responding, extending the deadline.
+	ActComplaints = "complaints"
 )
 
 // grants says which actions each role may take.
 var grants = map[string]map[string]bool{
 	RoleAdmin: {ActManage: true, ActReadAll: true, ActProtect: true, ActLift: true, ActReopen: true, ActWork: true, ActAuditEntries: true,
-		ActAssign: true, ActUnmask: true},
-	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true, ActUnmask: true},
+		ActAssign: true, ActUnmask: true, ActComplaints: true},
+	RoleCompliance:    {ActReadAll: true, ActProtect: true, ActLift: true, ActAuditEntries: true, ActUnmask: true, ActComplaints: true},
 	RoleRegulator:     {ActReadAll: true, ActAuditEntries: true},
 	RoleAgencyManager: {ActProtect: true, ActWork: true, ActAssign: true},
 	RoleCollector:     {ActProtect: true, ActWork: true},

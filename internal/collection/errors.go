@@ -70,7 +70,7 @@ func notFound(what, id string) *Error {
 var zhNames = map[string]string{
 	"lender": "贷款机构", "agency": "催收机构", "borrower": "借款人", "debt": "债务", "case": "案件",
 	"party": "联系人", "attempt": "联系记录", "contact method": "联系方式", "opt-out": "退订记录", "hold": "暂停状态",
-	"audit entry": "审计条目", "user": "用户", "promise": "还款承诺",
+	"audit entry": "审计条目", "user": "用户", "promise": "还款承诺", "complaint": "投诉", "evidence": "证据",
 }
 
 func conflict(en, zh string) *Error { return &Error{Kind: Conflict, EN: en, ZH: zh} }

@@ -28,6 +28,9 @@ type Pack struct {
 	Extends string
 	File    string
 
+	// Complaints is how fast a complaint must be answered under this pack.
+	Complaints ComplaintSLA
+
 	rules       []rule
 	obligations []obligationRule
 	screener    contentScreener
@@ -392,7 +395,7 @@ func parsePackDoc(file string, data []byte) (*packDoc, LoadErrors) {
 		return nil, r.errs
 	}
 	top := root.Content[0]
-	f := r.fields(top, "pack", "pack", "name", "description", "extends", "rules", "obligations")
+	f := r.fields(top, "pack", "pack", "name", "description", "extends", "rules", "obligations", "complaints")
 	if f == nil {
 		return nil, r.errs
 	}
@@ -426,6 +429,12 @@ func compilePack(reg *Registry, d *packDoc) (*Pack, LoadErrors) {
 		p.rules = slices.Clone(base.rules)
 		p.obligations = slices.Clone(base.obligations)
 		p.Title = base.Title
+		p.Complaints = base.Complaints
+	}
+	if n := f["complaints"]; n != nil {
+		p.Complaints = compileComplaints(r, n)
+	} else if base == nil {
+		p.Complaints = DefaultComplaintSLA
 	}
 	if n := f["name"]; n != nil {
 		p.Title = r.bilingual(n, "name")
@@ -906,4 +915,44 @@ func (p *Pack) buildObligationTable() {
 			}
 		}
 	}
+}
+
+// ComplaintSLA is how fast a complaint must be answered: within RespondDays
+// calendar days of receipt, or, once the lender extends it (a complex case; in
+// the US a response "in progress"), within ExtendedDays. Days end at midnight in
+// the complainant's time zone.
+type ComplaintSLA struct {
+	RespondDays, ExtendedDays int
+	Citation, Confidence      string
+}
+
+// DefaultComplaintSLA is the deadline of a pack that names none: 15 days,
+// extendable to 30 (the cn pack's, a documented default).
+var DefaultComplaintSLA = ComplaintSLA{RespondDays: 15, ExtendedDays: 30, Confidence: "U"}
+
+func compileComplaints(r *nodeReader, n *yaml.Node) ComplaintSLA {
+	f := r.fields(n, "complaints", "respond_days", "extended_days", "citation", "confidence")
+	if f == nil {
+		return ComplaintSLA{}
+	}
+	var c ComplaintSLA
+	for _, k := range []string{"respond_days", "extended_days", "citation", "confidence"} {
+		r.require(n, f, "complaints", k)
+	}
+	if v := f["respond_days"]; v != nil {
+		c.RespondDays = r.integer(v, "complaints.respond_days", 1, 365)
+	}
+	if v := f["extended_days"]; v != nil {
+		c.ExtendedDays = r.integer(v, "complaints.extended_days", 1, 365)
+	}
+	if c.ExtendedDays < c.RespondDays {
+		r.errorf(f["extended_days"], "complaints.extended_days: must be at least respond_days")
+	}
+	if v := f["citation"]; v != nil {
+		c.Citation = r.str(v, "complaints.citation")
+	}
+	if v := f["confidence"]; v != nil {
+		c.Confidence = readConfidence(r, v, "complaints")
+	}
+	return c
 }

@@ -113,6 +113,40 @@ func TestCitationsAreInRegulationsCatalogue(t *testing.T) {
 				t.Errorf("pack %s obligation %s: citation %q does not appear verbatim in %s", name, o.ID, o.Citation, path)
 			}
 		}
+		if c := p.Complaints.Citation; c == "" || !strings.Contains(catalogue, c) {
+			t.Errorf("pack %s complaints: citation %q does not appear verbatim in %s", name, c, path)
+		}
+	}
+}
+
+// Complaint deadlines come from the packs; an overlay inherits its base's, and a
+// pack that names none gets the documented default.
+func TestComplaintSLA(t *testing.T) {
+	reg := mustBuiltin(t)
+	for name, want := range map[string][2]int{"cn": {15, 30}, "us": {15, 60}, "us-ma": {15, 60}, "us-nyc": {15, 60}} {
+		p, _ := reg.Get(name)
+		if p.Complaints.RespondDays != want[0] || p.Complaints.ExtendedDays != want[1] {
+			t.Errorf("%s: %+v, want %v", name, p.Complaints, want)
+		}
+	}
+	rule := lines(`rules:`, `  - id: acme.night`, `    category: quiet_hours`, `    kind: quiet_hours`, `    citation: PIPL art. 14, 15`,
+		`    confidence: R`, `    params: {start: "22:00", end: "08:00"}`, `    reason: {zh: "{start}至{end}", en: "{start} to {end}"}`)
+	_, p, err := reg.WithPack("acme.yaml", []byte(lines(`pack: acme`, `name: {zh: 某, en: ACME}`)+rule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Complaints != DefaultComplaintSLA {
+		t.Errorf("a pack without deadlines: %+v", p.Complaints)
+	}
+	for _, bad := range []string{
+		lines(`complaints: {respond_days: 30, extended_days: 15, citation: x, confidence: R}`),
+		lines(`complaints: {respond_days: 0, extended_days: 15, citation: x, confidence: R}`),
+		lines(`complaints: {respond_days: 15, citation: x, confidence: R}`),
+		lines(`complaints: {respond_days: 15, extended_days: 30, citation: x, confidence: maybe}`),
+	} {
+		if _, _, err := reg.WithPack("acme.yaml", []byte(lines(`pack: acme`, `name: {zh: 某, en: ACME}`)+bad+rule)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
 	}
 }
 
