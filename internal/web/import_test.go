@@ -130,4 +130,10 @@ func TestImport(t *testing.T) {
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "the header lacks the column timezone") {
 		t.Fatalf("a file without the columns: %d\n%s", bad.status, bad.body)
 	}
+	// A file of several megabytes reaches the import (its form's token is read
+	// past the first megabyte), which judges its header.
+	big := upload(t, c, e.srv.URL, csrf, "big.csv", "lender_id,borrower_id,name\n"+strings.Repeat("L1,X,Y\n", 400_000))
+	if big.status != http.StatusUnprocessableEntity || !strings.Contains(big.body, "the header lacks the column timezone") {
+		t.Fatalf("a 2.8 MB file: %d", big.status)
+	}
 }

@@ -146,6 +146,10 @@ func (s *Server) routes() []route {
 	}
 }
 
+// maxUploadBytes is the largest multipart form any page takes: a complaint's
+// five evidence files of 10 MB, with room for the form.
+const maxUploadBytes = 5*10<<20 + 1<<20
+
 // contentSecurityPolicy allows the page's own styles and scripts only: nothing
 // inline, nothing from elsewhere, no framing.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -202,7 +206,14 @@ func (s *Server) anyoneIn(h sessionHandler) http.HandlerFunc { return s.session(
 func (s *Server) session(who audience, h sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			// Uploads (the debt import, a complaint's evidence) are limited again,
+			// more tightly, by their handlers; the CSRF token is read from the
+			// body, so the body must be readable whole here.
+			limit := int64(1 << 20)
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				limit = maxUploadBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		c, err := r.Cookie(sessionCookie)
 		var p collection.Principal
