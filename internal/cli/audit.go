@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/mod/sumdb/note"
 	"io"
 	"os"
 	"path/filepath"
@@ -41,9 +42,11 @@ func tamperExit(err error) error {
 	return err
 }
 
-// verifierKey reads a verifier key given as the key itself or as a file holding it.
+// verifierKey reads a verifier key given as the key itself (as serve logs it:
+// the name, fairdebt/audit, and the base64 key both may hold '/') or as a file
+// holding it.
 func verifierKey(s string) (string, error) {
-	if strings.Count(s, "+") == 2 && !strings.ContainsAny(s, "/\\") {
+	if _, err := note.NewVerifier(s); err == nil {
 		return s, nil
 	}
 	data, err := os.ReadFile(s)

@@ -58,6 +58,17 @@ func TestAuditCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "attempt="+ids[4]) {
 		t.Fatalf("verify-receipt: %d %q %q", code, out, errs)
 	}
+	// The key itself, as serve logs it ("fairdebt/audit+…": a '/' in the name).
+	key, err := os.ReadFile(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(key), "/") {
+		t.Fatalf("the verifier key %q has no '/': the case below tests nothing", key)
+	}
+	if code, out, errs = runMain(t, "audit", "verify-receipt", rfile, "--key", strings.TrimSpace(string(key))); code != 0 {
+		t.Fatalf("verify-receipt with the key itself: %d %q %q", code, out, errs)
+	}
 	var rs []map[string]any
 	if err := json.Unmarshal(receipts, &rs); err != nil {
 		t.Fatal(err)
