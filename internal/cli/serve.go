@@ -197,6 +197,12 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		}
 	}()
 	log.Info("audit log", "verifier_key", vkey)
+	// Complaints past their deadline are escalated every minute.
+	go func() {
+		if err := svc.RunComplaintSweeps(ckptCtx, time.Minute); err != nil {
+			log.Error("escalating overdue complaints stopped", "err", err)
+		}
+	}()
 	if err := ensureAdminToken(ctx, svc, o.data, log); err != nil {
 		return err
 	}

@@ -69,13 +69,52 @@ func (s *Service) Portal(ctx context.Context, p Principal) (*PortalView, error) 
 	if v.OptOuts, err = s.OptOuts(ctx, p, id); err != nil {
 		return nil, err
 	}
-	v.Attempts, err = collect(ctx, s.db.R, func(r *sql.Rows) (Attempt, error) { return scanAttempt(r) },
-		"SELECT "+attemptColumns+" FROM attempts WHERE borrower_id = $1 ORDER BY at DESC, id DESC LIMIT $2", id, PortalAttempts)
+	if v.Attempts, err = s.borrowerAttempts(ctx, id); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// borrowerAttempts reads the newest PortalAttempts attempts about a borrower,
+// newest first, without naming the staff who asked for them.
+func (s *Service) borrowerAttempts(ctx context.Context, borrowerID string) ([]Attempt, error) {
+	out, err := collect(ctx, s.db.R, func(r *sql.Rows) (Attempt, error) { return scanAttempt(r) },
+		"SELECT "+attemptColumns+" FROM attempts WHERE borrower_id = $1 ORDER BY at DESC, id DESC LIMIT $2", borrowerID, PortalAttempts)
+	for i := range out {
+		out[i].Actor = "" // staff are not named to borrowers; the agency is
+	}
+	return out, err
+}
+
+// NamedAttempt is an attempt with the name of the person it was aimed at.
+type NamedAttempt struct {
+	Attempt
+	PartyName string
+}
+
+// BorrowerAttempts lists every attempt about a borrower, newest first (at most
+// PortalAttempts), with the people's names: for the borrower themself and for
+// roles that read every agency's cases (a complaint letter).
+func (s *Service) BorrowerAttempts(ctx context.Context, p Principal, borrowerID string) ([]NamedAttempt, error) {
+	if !(p.Can(ActReadAll) || p.borrower() && p.BorrowerID == borrowerID) {
+		return nil, notFound("borrower", borrowerID)
+	}
+	attempts, err := s.borrowerAttempts(ctx, borrowerID)
 	if err != nil {
 		return nil, err
 	}
-	for i := range v.Attempts {
-		v.Attempts[i].Actor = "" // staff are not named to borrowers; the agency is
+	names := map[string]string{}
+	err = eachRow(ctx, s.db.R, func(r *sql.Rows) error {
+		var id, name string
+		if err := r.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+		return nil
+	}, "SELECT id, name FROM parties WHERE borrower_id = $1", borrowerID)
+	out := make([]NamedAttempt, len(attempts))
+	for i, a := range attempts {
+		out[i] = NamedAttempt{Attempt: a, PartyName: names[a.PartyID]}
 	}
-	return v, nil
+	return out, err
 }

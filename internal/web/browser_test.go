@@ -382,3 +382,72 @@ func TestBrowserBorrowerRevokesTheirMother(t *testing.T) {
 		t.Errorf("the portal shows the new attempt as %q", row)
 	}
 }
+
+// In the browser, a borrower files a complaint with a screenshot and downloads
+// its receipt, which `fairdebt audit verify-receipt` accepts; nobody answers, the
+// complaint goes overdue and is escalated, and a regulator finds it.
+func TestBrowserComplaintReceiptAndEscalation(t *testing.T) {
+	e, ctx, dir := browserTest(t)
+	shotFile := filepath.Join(t.TempDir(), "call-log.png")
+	if err := os.WriteFile(shotFile, append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, ctx,
+		chromedp.Navigate(e.srv.URL+"/lang/en?next=/portal/login"),
+		chromedp.WaitVisible(id("contact")),
+		chromedp.SendKeys(id("contact"), "+8613900000000"),
+		chromedp.Click(id("send-code")),
+		chromedp.WaitVisible(id("code")),
+	)
+	code := sixDigits.FindString(e.outbox.Messages()[len(e.outbox.Messages())-1].Text)
+	browse(t, ctx,
+		chromedp.SendKeys(id("code"), code),
+		chromedp.Click(id("verify-code")),
+		chromedp.WaitVisible(id("new-complaint")),
+		chromedp.Click(id("new-complaint")),
+		chromedp.WaitVisible(id("complaint-form")),
+		chromedp.SetValue(id("complaint-category"), "third_party"),
+		chromedp.SendKeys(id("complaint-text"), "They called my mother at 23:40 and said I would be arrested."),
+		chromedp.SetUploadFiles(id("complaint-evidence"), []string{shotFile}),
+		chromedp.Click(id("complaint-submit")),
+		chromedp.WaitVisible(id("receipt-link")),
+		shot(t, dir, "19-complaint-filed"),
+	)
+	complaintID := get(t, ctx, chromedp.Text(id("complaint-id")))
+	// The receipt, as the borrower's browser downloads it.
+	receipt := get(t, ctx, chromedp.Evaluate[string](`fetch("/complaints/`+complaintID+`/receipt").then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	file := filepath.Join(dir, "receipt-"+complaintID+".json")
+	if err := os.WriteFile(file, []byte(receipt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("receipt: %s", file)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go tool to run fairdebt audit verify-receipt: %v", err)
+	}
+	cmd := exec.Command(goTool, "run", "../../cmd/fairdebt", "audit", "verify-receipt", file, "--key", e.vkey)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), complaintID) {
+		t.Fatalf("fairdebt audit verify-receipt: %v\n%s", err, out)
+	}
+
+	// Nobody answers: past the deadline, the sweep escalates it.
+	c, err := e.svc.Complaint(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin}, complaintID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Set(c.DueAt.Add(time.Minute))
+	if n, err := e.svc.EscalateOverdue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("escalating: %d, %v", n, err)
+	}
+	browse(t, ctx, append(signInSteps(e.srv.URL+"/login", "reg1", managerPass),
+		chromedp.WaitVisible(id("nav-complaints")),
+		chromedp.Navigate(e.srv.URL+"/complaints?filter=escalated"),
+		chromedp.WaitVisible(id("complaint-list")),
+		shot(t, dir, "20-regulator-escalated"),
+	)...)
+	if list := get(t, ctx, chromedp.Text(id("complaint-list"))); !strings.Contains(list, complaintID) || !strings.Contains(list, "escalated") {
+		t.Errorf("the regulator's escalated complaints: %q", list)
+	}
+}

@@ -19,45 +19,55 @@ const anyOK = 0 // anything but 401, 403 and 404
 
 // pageMatrix says what every route of the UI answers each of pageWho, in order.
 var pageMatrix = map[string][]int{
-	"GET /{$}":                          {303, 303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /login":                        {200, 200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /login":                       {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
-	"GET /lang/{lang}":                  {303, 303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /home":                         {303, 200, 200, 200, 200, 200, 200, 200, 303},
-	"GET /cases":                        {303, 200, 200, 200, 200, 200, 200, 200, 403},
-	"GET /cases/{id}":                   {303, 200, 200, 200, 200, 404, 200, 404, 403},
-	"POST /cases/{id}/attempts":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
-	"POST /attempts/{id}/outcome":       {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
-	"POST /cases/{id}/promises":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
-	"GET /cases/{id}/compose":           {303, 200, 200, 200, 200, 404, 200, 404, 403},
-	"POST /screen":                      {303, 200, 200, 200, 200, 404, 200, 404, 403},
-	"POST /cases/{id}/notes":            {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
-	"POST /cases/{id}/assignment":       {303, anyOK, 403, 403, anyOK, 404, 403, 403, 403}, // collectors may not assign
-	"GET /import":                       {303, 200, 403, 403, 403, 403, 403, 403, 403},
-	"POST /import":                      {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
-	"GET /import/{id}":                  {303, 404, 404, 404, 404, 404, 404, 404, 403},   // no such job, or not theirs
-	"POST /contact-methods/{id}/unmask": {303, 200, 200, 403, 403, 403, 403, 403, 403},
-	"POST /promises/{id}/status":        {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403}, // kept once, then 409
-	"GET /dashboard":                    {303, 200, 200, 200, 200, 200, 403, 403, 403},       // a manager sees their own agency's
-	"GET /team":                         {303, 200, 200, 200, 200, 200, 403, 403, 403},
-	"GET /lender":                       {303, 200, 200, 200, 403, 403, 403, 403, 403},
-	"POST /lenders/{id}/pack":           {303, 303, 403, 403, 403, 403, 403, 403, 403},
-	"POST /debts/{id}/case":             {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // D1 is placed already: 409
-	"GET /settings":                     {303, 200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /settings":                    {303, 303, 303, 303, 303, 303, 303, 303, 303},
-	"POST /logout":                      {303, 303, 303, 303, 303, 303, 303, 303, 303},
-	"GET /portal/login":                 {200, 200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /portal/login":                {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
-	"POST /portal/verify":               {403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"GET /portal":                       {303, 403, 403, 403, 403, 403, 403, 403, 200},
-	"POST /portal/contacts/{id}/revoke": {303, 403, 403, 403, 403, 403, 403, 403, 303},
-	"POST /portal/optouts":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
-	"POST /portal/dispute":              {303, 403, 403, 403, 403, 403, 403, 403, 303},
-	"GET /outbox":                       {200, 200, 200, 200, 200, 200, 200, 200, 200}, // the tests' server has the demo's outbox
-	"GET /third-party":                  {200, 200, 200, 200, 200, 200, 200, 200, 200},
-	"POST /third-party/code":            {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
-	"POST /third-party":                 {403, 403, 403, 403, 403, 403, 403, 403, 403},
-	"GET /reports":                      {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"GET /{$}":                            {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /login":                          {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /login":                         {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"GET /lang/{lang}":                    {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /home":                           {303, 200, 200, 200, 200, 200, 200, 200, 303},
+	"GET /cases":                          {303, 200, 200, 200, 200, 200, 200, 200, 403},
+	"GET /cases/{id}":                     {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /cases/{id}/attempts":           {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /attempts/{id}/outcome":         {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /cases/{id}/promises":           {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"GET /cases/{id}/compose":             {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /screen":                        {303, 200, 200, 200, 200, 404, 200, 404, 403},
+	"POST /cases/{id}/notes":              {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /cases/{id}/assignment":         {303, anyOK, 403, 403, anyOK, 404, 403, 403, 403}, // collectors may not assign
+	"GET /import":                         {303, 200, 403, 403, 403, 403, 403, 403, 403},
+	"POST /import":                        {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // the admin's form has no file: 422
+	"GET /import/{id}":                    {303, 404, 404, 404, 404, 404, 404, 404, 403},   // no such job, or not theirs
+	"POST /contact-methods/{id}/unmask":   {303, 200, 200, 403, 403, 403, 403, 403, 403},
+	"POST /promises/{id}/status":          {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403}, // kept once, then 409
+	"GET /dashboard":                      {303, 200, 200, 200, 200, 200, 403, 403, 403},       // a manager sees their own agency's
+	"GET /team":                           {303, 200, 200, 200, 200, 200, 403, 403, 403},
+	"GET /lender":                         {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"POST /lenders/{id}/pack":             {303, 303, 403, 403, 403, 403, 403, 403, 403},
+	"POST /debts/{id}/case":               {303, anyOK, 403, 403, 403, 403, 403, 403, 403}, // D1 is placed already: 409
+	"GET /settings":                       {303, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /settings":                      {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"POST /logout":                        {303, 303, 303, 303, 303, 303, 303, 303, 303},
+	"GET /portal/login":                   {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /portal/login":                  {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"POST /portal/verify":                 {403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"GET /portal":                         {303, 403, 403, 403, 403, 403, 403, 403, 200},
+	"POST /portal/contacts/{id}/revoke":   {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"POST /portal/optouts":                {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"POST /portal/dispute":                {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"GET /outbox":                         {200, 200, 200, 200, 200, 200, 200, 200, 200}, // the tests' server has the demo's outbox
+	"GET /third-party":                    {200, 200, 200, 200, 200, 200, 200, 200, 200},
+	"POST /third-party/code":              {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie
+	"POST /third-party":                   {403, 403, 403, 403, 403, 403, 403, 403, 403},
+	"GET /reports":                        {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"GET /portal/complaints/new":          {303, 403, 403, 403, 403, 403, 403, 403, 200},
+	"POST /portal/complaints":             {303, 403, 403, 403, 403, 403, 403, 403, anyOK}, // no category: 422
+	"GET /portal/complaints/{id}":         {303, 403, 403, 403, 403, 403, 403, 403, 200},
+	"POST /portal/complaints/{id}/rate":   {303, 403, 403, 403, 403, 403, 403, 403, 403}, // the form's action is a staff action
+	"GET /complaints":                     {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"GET /complaints/{id}":                {303, 200, 200, 200, 404, 404, 404, 404, 403},
+	"POST /complaints/{id}/actions":       {303, 303, anyOK, 403, 403, 403, 403, 403, 403}, // acknowledged once, then 409
+	"GET /complaints/{id}/receipt":        {303, 200, 200, 200, 404, 404, 404, 404, 200},
+	"GET /complaints/{id}/evidence/{sha}": {303, 200, 200, 200, 404, 404, 404, 404, 200},
+	"GET /complaints/{id}/letter":         {303, 200, 200, 200, 404, 404, 404, 404, 200},
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route
@@ -80,6 +90,12 @@ func TestPageMatrix(t *testing.T) {
 		ID: "P1", BorrowerID: "B1", Role: "emergency_contact", Name: "Synthetic Mother", Relation: "parent",
 		Consent:        &collection.ConsentInput{By: "party", Method: "recorded_call", Evidence: "rec-1"},
 		ContactMethods: []collection.ContactMethodInput{{Kind: "phone", Value: "+8613700000001"}}}); err != nil {
+		t.Fatal(err)
+	}
+	b1 := collection.Principal{Role: collection.RoleBorrower, Name: "borrower", BorrowerID: "B1"}
+	complaint, err := e.svc.FileComplaint(context.Background(), b1, collection.ComplaintInput{CaseID: "CASE1", Category: "harassment",
+		Text: "matrix", Evidence: []collection.EvidenceFile{{Name: "note.txt", Data: []byte("synthetic evidence")}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	pr, err := e.svc.CreatePromise(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin}, "CASE1",
@@ -143,6 +159,8 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", "D1", 1)
 			case strings.HasPrefix(path, "/portal/contacts/"):
 				path = strings.Replace(path, "{id}", "P1", 1)
+			case strings.Contains(path, "complaints/{id}"):
+				path = strings.NewReplacer("{id}", complaint.ID, "{sha}", complaint.Evidence[0].SHA256).Replace(path)
 			}
 			path = strings.Replace(path, "{id}", "CASE1", 1)
 			if strings.HasSuffix(path, "/compose") {
@@ -153,7 +171,7 @@ func TestPageMatrix(t *testing.T) {
 				form = url.Values{"csrf": {csrf}, "party_id": {"B1"}, "channel": {"sms"}, "result": {"delivered"},
 					"username": {"x"}, "password": {"y"}, "reason": {"matrix test"},
 					"amount": {"100.00"}, "due_date": {"2026-12-01"}, "collector": {"collector1"},
-					"case_id": {"CASE1"}, "text": {"您好"}, "status": {"kept"}, "pack": {"cn"}, "agency": {"AG1"}, "lang": {"zh"}}
+					"case_id": {"CASE1"}, "text": {"您好"}, "status": {"kept"}, "pack": {"cn"}, "agency": {"AG1"}, "lang": {"zh"}, "action": {"acknowledge"}}
 			}
 			if len(pageMatrix[p]) != len(pageWho) {
 				continue // reported above

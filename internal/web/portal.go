@@ -30,6 +30,7 @@ type portalPage struct {
 	Channels                 []string
 	Notice                   string
 	Outbox                   []outboxView
+	Complaints               []complaintView
 }
 
 type portalDebt struct {
@@ -194,6 +195,14 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 	for _, a := range v.Attempts {
 		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: names[a.PartyID], Role: a.PartyRole,
 			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a, lang)})
+	}
+	complaints, err := s.svc.Complaints(r.Context(), p, collection.ComplaintFilter{})
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	for i := range complaints {
+		d.Complaints = append(d.Complaints, complaintViewOf(&complaints[i]))
 	}
 	for _, o := range v.OptOuts {
 		if o.PartyID == v.Borrower.ID {

@@ -74,7 +74,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler, opts ...O
 		o(s)
 	}
 	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings",
-		"portal_login", "portal_verify", "portal", "outbox", "thirdparty", "reports"} {
+		"portal_login", "portal_verify", "portal", "outbox", "thirdparty", "reports", "complaint_new", "complaint", "complaints", "letter"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -143,6 +143,16 @@ func (s *Server) routes() []route {
 		{"POST /third-party/code", s.thirdPartyCode},
 		{"POST /third-party", s.thirdPartySubmit},
 		{"GET /reports", s.signedIn(s.reports)},
+		{"GET /portal/complaints/new", s.borrowerIn(s.portalComplaintForm)},
+		{"POST /portal/complaints", s.borrowerIn(s.fileComplaint)},
+		{"GET /portal/complaints/{id}", s.borrowerIn(s.complaintPage)},
+		{"POST /portal/complaints/{id}/rate", s.borrowerIn(s.complaintAction)},
+		{"GET /complaints", s.signedIn(s.complaintList)},
+		{"GET /complaints/{id}", s.signedIn(s.complaintPage)},
+		{"POST /complaints/{id}/actions", s.signedIn(s.complaintAction)},
+		{"GET /complaints/{id}/receipt", s.anyoneIn(s.complaintReceipt)},
+		{"GET /complaints/{id}/evidence/{sha}", s.anyoneIn(s.evidence)},
+		{"GET /complaints/{id}/letter", s.anyoneIn(s.letter)},
 	}
 }
 

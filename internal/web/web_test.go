@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/dialer"
@@ -43,6 +44,7 @@ type env struct {
 	clk    *clock.Manual
 	dialer *recordingDialer
 	outbox *notify.Outbox
+	vkey   string // the audit log's verifier key
 }
 
 // recordingDialer keeps the calls handed to it, numbers in full; it refuses them
@@ -109,7 +111,12 @@ func start(t *testing.T) *env {
 	// 10:00 in Shanghai, a Monday: calls are allowed.
 	clk := clock.NewManual(time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
 	outbox := notify.NewOutbox(0)
-	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now, Notifier: outbox})
+	signer, vkey, _, err := audit.LoadSigner(t.TempDir(), "fairdebt.test/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := collection.New(collection.Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now, Notifier: outbox,
+		AuditSigner: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +163,7 @@ func start(t *testing.T) *env {
 	}
 	srv := httptest.NewTLSServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, svc: svc, logs: logs, clk: clk, dialer: dial, outbox: outbox}
+	return &env{srv: srv, svc: svc, logs: logs, clk: clk, dialer: dial, outbox: outbox, vkey: vkey}
 }
 
 // client is a browser: cookies, no automatic redirects.
