@@ -68,6 +68,8 @@ var pageMatrix = map[string][]int{
 	"GET /complaints/{id}/receipt":        {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/evidence/{sha}": {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/letter":         {303, 200, 200, 200, 404, 404, 404, 404, 200},
+	"GET /regulator":                      {303, 200, 200, 200, 403, 403, 403, 403, 403},
+	"GET /regulator.csv":                  {303, 200, 200, 200, 403, 403, 403, 403, 403},
 }
 
 // TestPageMatrix sends every route of the UI's route table as every role. A route

@@ -74,7 +74,7 @@ func New(svc *collection.Service, log *slog.Logger, next http.Handler, opts ...O
 		o(s)
 	}
 	for _, page := range []string{"login", "home", "error", "cases", "case", "import", "unmask", "compose", "dashboard", "team", "lender", "settings",
-		"portal_login", "portal_verify", "portal", "outbox", "thirdparty", "reports", "complaint_new", "complaint", "complaints", "letter"} {
+		"portal_login", "portal_verify", "portal", "outbox", "thirdparty", "reports", "complaint_new", "complaint", "complaints", "letter", "regulator"} {
 		t, err := template.New(page).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
 			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -153,6 +153,8 @@ func (s *Server) routes() []route {
 		{"GET /complaints/{id}/receipt", s.anyoneIn(s.complaintReceipt)},
 		{"GET /complaints/{id}/evidence/{sha}", s.anyoneIn(s.evidence)},
 		{"GET /complaints/{id}/letter", s.anyoneIn(s.letter)},
+		{"GET /regulator", s.signedIn(s.regulator)},
+		{"GET /regulator.csv", s.signedIn(s.regulatorCSV)},
 	}
 }
 
