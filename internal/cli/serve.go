@@ -197,10 +197,11 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		}
 	}()
 	log.Info("audit log", "verifier_key", vkey)
-	// Complaints past their deadline are escalated every minute.
+	// Complaints past their deadline are escalated, and plans with a missed
+	// instalment ended, every minute.
 	go func() {
-		if err := svc.RunComplaintSweeps(ckptCtx, time.Minute); err != nil {
-			log.Error("escalating overdue complaints stopped", "err", err)
+		if err := svc.RunSweeps(ckptCtx, time.Minute); err != nil {
+			log.Error("the sweeps of complaints and plans stopped", "err", err)
 		}
 	}()
 	if err := ensureAdminToken(ctx, svc, o.data, log); err != nil {

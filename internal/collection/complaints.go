@@ -407,7 +407,7 @@ func (s *Service) moveComplaint(ctx context.Context, tx *sql.Tx, c *Complaint, a
 }
 
 // EscalateOverdue escalates every open complaint past its deadline, as the
-// system; it returns how many. serve runs it every minute.
+// system; it returns how many. serve runs it every minute (RunSweeps).
 func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
 	now := fromMS(ms(s.now()))
 	ids, err := collect(ctx, s.db.R, func(r *sql.Rows) (string, error) {
@@ -441,12 +441,16 @@ func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunComplaintSweeps escalates overdue complaints every interval until ctx ends.
-func (s *Service) RunComplaintSweeps(ctx context.Context, interval time.Duration) error {
+// RunSweeps, every interval until ctx ends, escalates overdue complaints and
+// ends repayment plans whose instalment was missed.
+func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if _, err := s.EscalateOverdue(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if _, err := s.BreakMissedPlans(ctx); err != nil && ctx.Err() == nil {
 			return err
 		}
 		select {
