@@ -78,6 +78,8 @@ type casePage struct {
 	// the username of the one the case is assigned to.
 	Collectors []string
 	Collector  string
+	// Plans of the case's borrower for its debt.
+	Plans []planView
 }
 
 // outcomes a person may record on the case page.
@@ -252,6 +254,13 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		data.Notes = append(data.Notes, noteView{At: n.CreatedAt.In(zone).Format("2006-01-02 15:04 MST"),
 			Author: strings.TrimPrefix(n.Author, "user:"), Text: n.Text})
 	}
+	plans, err := s.svc.Plans(ctx, p, c.BorrowerID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	plans = slices.DeleteFunc(plans, func(pl collection.Plan) bool { return pl.DebtID != c.DebtID })
+	data.Plans = planViews(plans, func(string) string { return d.Currency })
 	for _, pr := range promises {
 		data.Promises = append(data.Promises, promiseView{ID: pr.ID, Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
 	}

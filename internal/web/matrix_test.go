@@ -68,6 +68,10 @@ var pageMatrix = map[string][]int{
 	"GET /complaints/{id}/receipt":        {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/evidence/{sha}": {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/letter":         {303, 200, 200, 200, 404, 404, 404, 404, 200},
+	"POST /portal/plans":                  {303, 403, 403, 403, 403, 403, 403, 403, anyOK}, // no terms in the form: 422
+	"POST /portal/plans/{id}":             {303, 403, 403, 403, 403, 403, 403, 403, anyOK}, // the form's action fits no state: 409
+	"POST /plans/{id}":                    {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
+	"POST /plans/{id}/paid":               {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
 	"GET /regulator":                      {303, 200, 200, 200, 403, 403, 403, 403, 403},
 	"GET /regulator.csv":                  {303, 200, 200, 200, 403, 403, 403, 403, 403},
 }
@@ -95,6 +99,10 @@ func TestPageMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	b1 := collection.Principal{Role: collection.RoleBorrower, Name: "borrower", BorrowerID: "B1"}
+	plan, err := e.svc.ProposePlan(context.Background(), b1, collection.PlanInput{DebtID: "D1", Monthly: 50000, First: "2026-11-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	complaint, err := e.svc.FileComplaint(context.Background(), b1, collection.ComplaintInput{CaseID: "CASE1", Category: "harassment",
 		Text: "matrix", Evidence: []collection.EvidenceFile{{Name: "note.txt", Data: []byte("synthetic evidence")}}})
 	if err != nil {
@@ -161,6 +169,8 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", "D1", 1)
 			case strings.HasPrefix(path, "/portal/contacts/"):
 				path = strings.Replace(path, "{id}", "P1", 1)
+			case strings.Contains(path, "plans/{id}"):
+				path = strings.Replace(path, "{id}", plan.ID, 1)
 			case strings.Contains(path, "complaints/{id}"):
 				path = strings.NewReplacer("{id}", complaint.ID, "{sha}", complaint.Evidence[0].SHA256).Replace(path)
 			}

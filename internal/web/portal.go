@@ -31,6 +31,7 @@ type portalPage struct {
 	Notice                   string
 	Outbox                   []outboxView
 	Complaints               []complaintView
+	Plans                    []planView
 }
 
 type portalDebt struct {
@@ -170,7 +171,7 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 	d := &portalPage{page: page{Title: tr(loc, "portal.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		View: v, Zone: v.Borrower.Timezone, Holds: v.Borrower.Holds, Channels: optOutChannels}
 	switch r.URL.Query().Get("done") {
-	case "revoked", "optout", "dispute":
+	case "revoked", "optout", "dispute", "plan":
 		d.Notice = tr(loc, "portal.done_"+r.URL.Query().Get("done"))
 	}
 	for _, dt := range v.Debts {
@@ -196,6 +197,16 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: names[a.PartyID], Role: a.PartyRole,
 			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a, lang)})
 	}
+	plans, err := s.svc.Plans(r.Context(), p, p.BorrowerID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	currencies := map[string]string{}
+	for _, dt := range v.Debts {
+		currencies[dt.ID] = dt.Currency
+	}
+	d.Plans = planViews(plans, func(id string) string { return currencies[id] })
 	complaints, err := s.svc.Complaints(r.Context(), p, collection.ComplaintFilter{})
 	if err != nil {
 		s.serviceError(w, r, err)

@@ -153,6 +153,10 @@ func (s *Server) routes() []route {
 		{"GET /complaints/{id}/receipt", s.anyoneIn(s.complaintReceipt)},
 		{"GET /complaints/{id}/evidence/{sha}", s.anyoneIn(s.evidence)},
 		{"GET /complaints/{id}/letter", s.anyoneIn(s.letter)},
+		{"POST /portal/plans", s.borrowerIn(s.proposePlan)},
+		{"POST /portal/plans/{id}", s.borrowerIn(s.portalPlanAction)},
+		{"POST /plans/{id}", s.signedIn(s.planAction)},
+		{"POST /plans/{id}/paid", s.signedIn(s.planPaid)},
 		{"GET /regulator", s.signedIn(s.regulator)},
 		{"GET /regulator.csv", s.signedIn(s.regulatorCSV)},
 	}
