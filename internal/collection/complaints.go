@@ -538,9 +538,15 @@ func (s *Service) complaint(ctx context.Context, id string) (*Complaint, error) 
 // ComplaintFilter chooses complaints.
 type ComplaintFilter struct {
 	State string
-	// Escalated lists the escalated only; Overdue the open ones past their deadline.
-	Escalated, Overdue bool
+	// Escalated lists the escalated only; Overdue the open ones past their
+	// deadline; DueSoon the open ones due within ReminderWindow (the staff's
+	// reminder list).
+	Escalated, Overdue, DueSoon bool
 }
+
+// ReminderWindow is how close to its deadline an open complaint is listed as due
+// soon.
+const ReminderWindow = 72 * time.Hour
 
 // Complaints lists complaints, newest first (at most 500): a borrower's own, or
 // every complaint for roles that read every agency's cases.
@@ -563,10 +569,16 @@ func (s *Service) Complaints(ctx context.Context, p Principal, f ComplaintFilter
 		return *c, nil
 	}, "SELECT "+complaintColumns+` FROM complaints WHERE ($1 = '' OR borrower_id = $1) AND ($2 = '' OR state = $2)
 		ORDER BY filed_at DESC, id DESC LIMIT 500`, borrower, f.State)
-	if err != nil || !f.Overdue {
-		return list, err
+	switch {
+	case err != nil:
+		return nil, err
+	case f.Overdue:
+		list = slices.DeleteFunc(list, func(c Complaint) bool { return !c.Overdue })
+	case f.DueSoon:
+		soon := s.now().Add(ReminderWindow)
+		list = slices.DeleteFunc(list, func(c Complaint) bool { return !c.Open() || c.Overdue || c.DueAt.After(soon) })
 	}
-	return slices.DeleteFunc(list, func(c Complaint) bool { return !c.Overdue }), nil
+	return list, nil
 }
 
 // ComplaintReceipt is the receipt of a complaint's filing: its audit leaf with

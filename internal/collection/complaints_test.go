@@ -187,7 +187,22 @@ func TestComplaintLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	due := func() int {
+		t.Helper()
+		list, err := s.Complaints(ctx, comp, ComplaintFilter{DueSoon: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	setClock(second.DueAt.Add(-ReminderWindow - time.Minute))
+	if n := due(); n != 0 {
+		t.Errorf("%d due soon more than three days ahead", n)
+	}
 	setClock(second.DueAt.Add(-time.Minute))
+	if n := due(); n != 1 {
+		t.Errorf("%d due soon a minute before the deadline, want 1", n)
+	}
 	if n, err := s.EscalateOverdue(ctx); err != nil || n != 0 {
 		t.Fatalf("a minute before the deadline: %d, %v", n, err)
 	}

@@ -137,6 +137,8 @@ func (s *Server) complaintList(w http.ResponseWriter, r *http.Request, p collect
 		f.Overdue = true
 	case "escalated":
 		f.Escalated = true
+	case "due_soon":
+		f.DueSoon = true
 	case "":
 	default:
 		f.State = filter

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/collection"
@@ -85,8 +86,14 @@ func TestComplaintPages(t *testing.T) {
 		t.Errorf("the evidence: %q %v", file.body, file.header)
 	}
 
-	// Compliance responds; the borrower is not satisfied: escalated.
+	// Compliance is reminded on its home page, then responds; the borrower is not
+	// satisfied: escalated.
 	comp, compCSRF := e.signedIn(t, "comp1")
+	e.clk.Set(c.DueAt.Add(-2 * 24 * time.Hour))
+	comp, compCSRF = e.signedIn(t, "comp1") // the clock moved past the session
+	if home := do(t, comp, "GET", e.srv.URL+"/home", nil, "Accept-Language", "en"); !strings.Contains(home.body, "Complaints due within 3 days: 1") {
+		t.Errorf("no reminder on compliance's home page:\n%s", home.body)
+	}
 	page := do(t, comp, "GET", e.srv.URL+"/complaints/"+id, nil, "Accept-Language", "en")
 	if !strings.Contains(page.body, `id="act-respond"`) || !strings.Contains(page.body, "They called my mother.") {
 		t.Fatalf("compliance's view:\n%s", page.body)
@@ -99,6 +106,7 @@ func TestComplaintPages(t *testing.T) {
 	if res := do(t, reg, "POST", e.srv.URL+"/complaints/"+id+"/actions", url.Values{"csrf": {regCSRF}, "action": {"acknowledge"}}); res.status != http.StatusForbidden {
 		t.Errorf("a regulator acting: %d", res.status)
 	}
+	e.borrowerSignIn(t, b, "+8613900000000") // the clock moved past the borrower's session too
 	page = do(t, b, "GET", e.srv.URL+"/portal/complaints/"+id, nil, "Accept-Language", "en")
 	if !strings.Contains(page.body, "The collector has been suspended.") || !strings.Contains(page.body, `id="rate-unsatisfied"`) {
 		t.Fatalf("the borrower's view of the response:\n%s", page.body)

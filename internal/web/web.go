@@ -383,9 +383,31 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p collection.Pri
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// homePage is the home page: the user, the pages their role opens, and for those
+// who handle complaints the reminder of those due soon or overdue.
+type homePage struct {
+	page
+	DueSoon, Overdue int
+	Handles          bool
+}
+
 func (s *Server) home(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
 	loc := s.localizer(r, &p)
-	s.render(w, r, http.StatusOK, "home", &page{Title: tr(loc, "home.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)})
+	d := &homePage{page: page{Title: tr(loc, "home.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)}, Handles: p.Can(collection.ActComplaints)}
+	if d.Handles {
+		for _, c := range []struct {
+			f collection.ComplaintFilter
+			n *int
+		}{{collection.ComplaintFilter{DueSoon: true}, &d.DueSoon}, {collection.ComplaintFilter{Overdue: true}, &d.Overdue}} {
+			list, err := s.svc.Complaints(r.Context(), p, c.f)
+			if err != nil {
+				s.serviceError(w, r, err)
+				return
+			}
+			*c.n = len(list)
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", d)
 }
 
 // switchLang remembers the chosen language in a cookie and goes back.
