@@ -208,10 +208,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
-	zone, err := time.LoadLocation(b.Timezone)
-	if err != nil {
-		zone = time.UTC
-	}
+	zone := zoneOf(b.Timezone)
 	parties, err := s.svc.Parties(ctx, p, c.BorrowerID)
 	if err != nil {
 		s.serviceError(w, r, err)

@@ -40,12 +40,19 @@ type complaintView struct {
 
 type eventView struct{ At, State, Actor, Note string }
 
+// zoneOf is the time zone a borrower's times are shown in: theirs, or UTC if it
+// cannot be loaded.
+func zoneOf(name string) *time.Location {
+	zone, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return zone
+}
+
 // complaintViewOf formats a complaint for a page, times in the complainant's zone.
 func complaintViewOf(c *collection.Complaint) complaintView {
-	zone, err := time.LoadLocation(c.Timezone)
-	if err != nil {
-		zone = time.UTC
-	}
+	zone := zoneOf(c.Timezone)
 	f := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04 MST") }
 	// A deadline is the end of a day: shown as its last minute, not the next day's 00:00.
 	v := complaintView{Complaint: c, Filed: f(c.FiledAt), Due: f(c.DueAt.Add(-time.Minute))}
@@ -209,10 +216,7 @@ func (s *Server) letter(w http.ResponseWriter, r *http.Request, p collection.Pri
 		s.serviceError(w, r, err)
 		return
 	}
-	zone, _ := time.LoadLocation(c.Timezone)
-	if zone == nil {
-		zone = time.UTC
-	}
+	zone := zoneOf(c.Timezone)
 	for _, a := range attempts {
 		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: a.PartyName, Role: a.PartyRole,
 			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a.Attempt, lang)})

@@ -16,8 +16,8 @@ import (
 	"github.com/fairdebt/fairdebt/internal/collection"
 )
 
-// postMultipart posts a form with files, as a browser does.
-func postMultipart(t *testing.T, c *http.Client, u string, fields map[string]string, files map[string][]byte) response {
+// postMultipart posts a form with files in the field fileField, as a browser does.
+func postMultipart(t *testing.T, c *http.Client, u, fileField string, fields map[string]string, files map[string][]byte) response {
 	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
@@ -25,7 +25,7 @@ func postMultipart(t *testing.T, c *http.Client, u string, fields map[string]str
 		_ = mw.WriteField(k, v)
 	}
 	for name, data := range files {
-		fw, err := mw.CreateFormFile("evidence", name)
+		fw, err := mw.CreateFormFile(fileField, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,14 +54,14 @@ func TestComplaintPages(t *testing.T) {
 	}
 	csrf := csrfOf(t, do(t, b, "GET", e.srv.URL+"/portal/complaints/new", nil).body)
 	note := []byte("23:40 call to my mother\n")
-	res := postMultipart(t, b, e.srv.URL+"/portal/complaints", map[string]string{"csrf": csrf, "category": "third_party", "case_id": "CASE1",
+	res := postMultipart(t, b, e.srv.URL+"/portal/complaints", "evidence", map[string]string{"csrf": csrf, "category": "third_party", "case_id": "CASE1",
 		"text": "They called my mother."}, map[string][]byte{"note.txt": note})
 	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/portal/complaints/cmp_") {
 		t.Fatalf("filing: %d %q\n%s", res.status, res.header.Get("Location"), res.body)
 	}
 	id := strings.TrimPrefix(res.header.Get("Location"), "/portal/complaints/")
 	// Refused uploads say why and file nothing.
-	bad := postMultipart(t, b, e.srv.URL+"/portal/complaints", map[string]string{"csrf": csrf, "category": "other", "text": "x"},
+	bad := postMultipart(t, b, e.srv.URL+"/portal/complaints", "evidence", map[string]string{"csrf": csrf, "category": "other", "text": "x"},
 		map[string][]byte{"virus.png": []byte("MZ\x90\x00 not a picture")})
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "evidence[0]: not an accepted file") {
 		t.Errorf("a program named .png: %d\n%s", bad.status, bad.body)
@@ -88,9 +88,8 @@ func TestComplaintPages(t *testing.T) {
 
 	// Compliance is reminded on its home page, then responds; the borrower is not
 	// satisfied: escalated.
-	comp, compCSRF := e.signedIn(t, "comp1")
 	e.clk.Set(c.DueAt.Add(-2 * 24 * time.Hour))
-	comp, compCSRF = e.signedIn(t, "comp1") // the clock moved past the session
+	comp, compCSRF := e.signedIn(t, "comp1")
 	if home := do(t, comp, "GET", e.srv.URL+"/home", nil, "Accept-Language", "en"); !strings.Contains(home.body, "Complaints due within 3 days: 1") {
 		t.Errorf("no reminder on compliance's home page:\n%s", home.body)
 	}

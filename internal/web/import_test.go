@@ -1,10 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strings"
@@ -26,25 +23,7 @@ const importCSV = "\ufefflender_id,borrower_id,name,timezone,phone,debt_id,curre
 // upload posts a CSV to /import as a browser form does.
 func upload(t *testing.T, c *http.Client, base, csrf, name, content string) response {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	_ = mw.WriteField("csrf", csrf)
-	fw, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.WriteString(fw, content)
-	_ = mw.Close()
-	req, _ := http.NewRequest("POST", base+"/import", &b)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept-Language", "en")
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return response{res.StatusCode, res.Header, string(body)}
+	return postMultipart(t, c, base+"/import", "file", map[string]string{"csrf": csrf}, map[string][]byte{name: []byte(content)})
 }
 
 func TestImport(t *testing.T) {

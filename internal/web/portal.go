@@ -164,10 +164,7 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 	}
 	loc := s.localizer(r, &p)
 	lang := langOf(r, &p)
-	zone, err := time.LoadLocation(v.Borrower.Timezone)
-	if err != nil {
-		zone = time.UTC
-	}
+	zone := zoneOf(v.Borrower.Timezone)
 	d := &portalPage{page: page{Title: tr(loc, "portal.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		View: v, Zone: v.Borrower.Timezone, Holds: v.Borrower.Holds, Channels: optOutChannels}
 	switch r.URL.Query().Get("done") {
