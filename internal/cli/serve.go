@@ -51,7 +51,7 @@ func (a *app) serveCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the collection service: the recording gate and the JSON API",
+		Short: "Run the collection service: the recording gate, the JSON API and the web UI",
 		Long: `serve runs fairdebt's HTTP service on an embedded SQLite database. Every contact
 attempt posted to /v1/attempts is decided by the compliance gate and recorded, allowed
 or denied, before the answer is sent.
