@@ -441,8 +441,8 @@ func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// RunSweeps, every interval until ctx ends, escalates overdue complaints and
-// ends repayment plans whose instalment was missed.
+// RunSweeps, every interval until ctx ends, escalates overdue complaints, ends
+// repayment plans whose instalment was missed and deletes spent one-time codes.
 func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -451,6 +451,9 @@ func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) error {
 			return err
 		}
 		if _, err := s.BreakMissedPlans(ctx); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if _, err := s.PurgeCodes(ctx); err != nil && ctx.Err() == nil {
 			return err
 		}
 		select {

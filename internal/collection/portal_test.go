@@ -106,6 +106,16 @@ func TestBorrowerSignsInWithACode(t *testing.T) {
 	if _, _, err := s.BorrowerLogin(ctx, c3.ID, code3, "9.9.9.9"); err != ErrBadCode {
 		t.Errorf("an expired code: %v", err)
 	}
+	// Codes a day past their expiry are deleted; fresher ones stay.
+	var before2 int
+	_ = s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM otp_codes").Scan(&before2)
+	if n, err := s.PurgeCodes(ctx); err != nil || n != 0 {
+		t.Errorf("purging fresh codes: %d, %v", n, err)
+	}
+	setClock(time.Date(2026, 11, 3, 2, 12, 0, 0, time.UTC))
+	if n, err := s.PurgeCodes(ctx); err != nil || int(n) != before2 {
+		t.Errorf("purging a day later: %d of %d, %v", n, before2, err)
+	}
 	// Bad input changes nothing.
 	for _, r := range []CodeRequest{
 		{Purpose: PurposeBorrower, Kind: "phone", Value: "call me"},
