@@ -188,6 +188,8 @@ func (e *evaluation) violated(r *rule, t time.Time, day int64, minute int) bool 
 	switch r.kind {
 	case kindQuietHours:
 		return inQuietHours(r, minute)
+	case kindInconvenient:
+		return e.inconvenient(minute) >= 0
 	case kindCap:
 		return e.capCount(r, day) >= r.max
 	case kindPostConversation:
@@ -236,6 +238,22 @@ func (e *evaluation) violated(r *rule, t time.Time, day int64, minute int) bool 
 		return r.cel.eval(e.celVars(t, day, minute))
 	}
 	return true
+}
+
+// inconvenient returns the index of the debtor's inconvenient window holding
+// minute, or -1.
+func (e *evaluation) inconvenient(minute int) int {
+	for i, w := range e.s.Debtor.Inconvenient {
+		if w.Contains(minute) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *evaluation) minute(t time.Time) int {
+	_, minute := e.local(t)
+	return minute
 }
 
 func inQuietHours(r *rule, minute int) bool {
@@ -370,6 +388,13 @@ func (e *evaluation) ruleNext(r *rule, t time.Time, day int64) time.Time {
 			d++
 		}
 		next = time.Date(y, m, d, r.end/60, r.end%60, 0, 0, e.loc)
+	case kindInconvenient:
+		w := e.s.Debtor.Inconvenient[e.inconvenient(e.minute(t))]
+		y, m, d := t.In(e.loc).Date()
+		if w.Start >= w.End && e.minute(t) >= w.Start {
+			d++
+		}
+		next = time.Date(y, m, d, w.End/60, w.End%60, 0, 0, e.loc)
 	case kindCap:
 		// The window slides one day at a time; past r.days days ahead it holds only
 		// contacts recorded after t, which a longer wait does not remove.

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,8 @@ type scenario struct {
 	optouts []OptOut
 	history []Contact
 	attempt Attempt
+	// inconvenient are the debtor's inconvenient times, "HH:MM-HH:MM".
+	inconvenient []string
 }
 
 func mustPack(t testing.TB, name string) *Pack {
@@ -70,6 +73,13 @@ func (s scenario) run(t *testing.T) Decision {
 	snap := &Snapshot{
 		Debtor:  DebtorInfo{ID: "D1", Location: mustLoc(t, tz), Holds: holds},
 		Parties: parties, OptOuts: s.optouts, History: s.history,
+	}
+	for _, w := range s.inconvenient {
+		tw, err := ParseTimeWindow(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.Debtor.Inconvenient = append(snap.Debtor.Inconvenient, tw)
 	}
 	a := s.attempt
 	if a.Party == "" {
@@ -727,5 +737,83 @@ func TestContentFor(t *testing.T) {
 	}
 	if got := p.ContentFor(0, debt); got != nil {
 		t.Errorf("no role: %v", got)
+	}
+}
+
+// A time the consumer said is inconvenient is one the collector knows to be
+// inconvenient (us only): no communication then, and the next allowed time is
+// the window's end; third parties are not affected.
+func TestUSInconvenientTimes(t *testing.T) {
+	const rule = "us.inconvenient_times"
+	work := []string{"09:00-17:30"}
+	for _, c := range []struct {
+		name         string
+		tz           string
+		inconvenient []string
+		attempt      Attempt
+		rules        []string
+		next         string
+	}{
+		{"inside the window", ny, work, Attempt{Channel: Call, At: at(t, ny, "2026-11-24 10:00")}, []string{rule}, "2026-11-24 17:30"},
+		{"at its end", ny, work, Attempt{Channel: Call, At: at(t, ny, "2026-11-24 17:30")}, nil, ""},
+		{"before it", ny, work, Attempt{Channel: SMS, At: at(t, ny, "2026-11-24 08:30")}, nil, ""},
+		{"no window given", ny, nil, Attempt{Channel: Call, At: at(t, ny, "2026-11-24 10:00")}, nil, ""},
+		{"a letter is not at a time", ny, work, Attempt{Channel: Letter, At: at(t, ny, "2026-11-24 10:00")}, nil, ""},
+		{"past midnight, then quiet hours end later", ny, []string{"20:00-08:30"}, Attempt{Channel: Call, At: at(t, ny, "2026-11-24 20:30")},
+			[]string{rule}, "2026-11-25 08:30"},
+		{"past midnight, morning part", ny, []string{"20:00-08:30"}, Attempt{Channel: Call, At: at(t, ny, "2026-11-25 08:15")},
+			[]string{rule}, "2026-11-25 08:30"},
+		{"two windows, the second follows the first", ny, []string{"12:00-13:00", "13:00-14:00"},
+			Attempt{Channel: Call, At: at(t, ny, "2026-11-24 12:30")}, []string{rule}, "2026-11-24 14:00"},
+		{"the cn pack has no such rule", "Asia/Shanghai", work, Attempt{Channel: Call, At: at(t, "Asia/Shanghai", "2026-11-24 10:00"), CallerIDRegistered: true}, nil, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pack := "us"
+			if c.tz == "Asia/Shanghai" {
+				pack = "cn"
+			}
+			d := scenario{pack: pack, tz: c.tz, inconvenient: c.inconvenient, attempt: c.attempt}.run(t)
+			expect(t, d, c.rules...)
+			if c.next != "" {
+				expectNext(t, d, at(t, c.tz, c.next))
+			}
+		})
+	}
+	t.Run("a third party's call is not the debtor's time", func(t *testing.T) {
+		d := scenario{pack: "us", tz: ny, inconvenient: work, parties: withContacts,
+			attempt: Attempt{Party: "P2", Channel: Call, Purpose: Locate, At: at(t, ny, "2026-11-24 10:00")}}.run(t)
+		expect(t, d)
+	})
+	for _, bad := range []string{"9-5", "09:00", "09:00-09:00", "25:00-26:00", "09:00-17:30-18:00", "9:00-17:30"} {
+		if _, err := ParseTimeWindow(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// The check contract takes the debtor's inconvenient times, and refuses bad ones
+// naming the field.
+func TestDecodeInconvenientTimes(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(windows string) string {
+		return `{"pack":"us","now":"2026-11-24T10:00:00-05:00","debtor":{"id":"D1","timezone":"America/New_York","inconvenient":` + windows +
+			`},"parties":[{"id":"D1","role":"debtor"}],"attempt":{"party":"D1","channel":"call"}}`
+	}
+	r, err := DecodeRequest([]byte(req(`["09:00-17:30","22:00-06:00"]`)), reg)
+	if err != nil || len(r.Snapshot.Debtor.Inconvenient) != 2 || r.Snapshot.Debtor.Inconvenient[1] != (TimeWindow{22 * 60, 6 * 60}) {
+		t.Fatalf("decoded %+v, %v", r, err)
+	}
+	if d := Evaluate(r.Pack, &r.Snapshot, &r.Attempt); d.Allowed {
+		t.Error("a call inside an inconvenient window was allowed")
+	}
+	for _, bad := range []string{`["9-5"]`, `"09:00-17:30"`, `[1]`} {
+		_, err := DecodeRequest([]byte(req(bad)), reg)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.HasPrefix(ie.Field, "debtor.inconvenient") {
+			t.Errorf("%s: %v", bad, err)
+		}
 	}
 }

@@ -66,10 +66,11 @@ const (
 	kindCallerID
 	kindCEL
 	kindContactLimit
+	kindInconvenient
 )
 
 var kindNames = []string{"", "quiet_hours", "cap", "post_conversation", "hold", "deny", "consent_required",
-	"objected", "purpose", "debtor_unreachable", "once", "opt_out", "content", "min_collectors", "caller_id", "cel", "contact_limit"}
+	"objected", "purpose", "debtor_unreachable", "once", "opt_out", "content", "min_collectors", "caller_id", "cel", "contact_limit", "inconvenient_times"}
 
 // kindParams lists, for each kind, its parameters and which are required.
 var kindParams = map[ruleKind]struct{ allowed, required []string }{
@@ -88,7 +89,7 @@ var kindParams = map[ruleKind]struct{ allowed, required []string }{
 
 // timeBased reports whether waiting can cure a violation of this kind.
 func (k ruleKind) timeBased() bool {
-	return k == kindQuietHours || k == kindCap || k == kindPostConversation
+	return k == kindQuietHours || k == kindCap || k == kindPostConversation || k == kindInconvenient
 }
 
 type capScope uint8

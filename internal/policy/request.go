@@ -317,6 +317,19 @@ func decodeDebtor(raw json.RawMessage, out *DebtorInfo) error {
 				out.Holds = out.Holds.With(h)
 				return err
 			})
+		case "inconvenient":
+			err = array(val, "debtor.inconvenient", 8, func(i int, v json.RawMessage) error {
+				s, err := str(v, index("debtor.inconvenient", i), 16)
+				if err != nil {
+					return err
+				}
+				w, err := ParseTimeWindow(s)
+				if err != nil {
+					return &InputError{index("debtor.inconvenient", i), err.Error()}
+				}
+				out.Inconvenient = append(out.Inconvenient, w)
+				return nil
+			})
 		default:
 			return errUnknownField
 		}

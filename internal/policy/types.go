@@ -212,6 +212,44 @@ type DebtorInfo struct {
 	ID       string
 	Location *time.Location // the debtor's IANA time zone; days and hours are counted here
 	Holds    HoldSet
+	// Inconvenient are the times of day the debtor said are inconvenient for
+	// them (at work, asleep on a night shift), in their own time zone.
+	Inconvenient []TimeWindow
+}
+
+// TimeWindow is a span of the day, from Start to End minutes after midnight; a
+// window whose End is not after its Start runs past midnight.
+type TimeWindow struct{ Start, End int }
+
+// Contains reports whether minute (after midnight) falls in the window.
+func (w TimeWindow) Contains(minute int) bool {
+	if w.Start < w.End {
+		return minute >= w.Start && minute < w.End
+	}
+	return minute >= w.Start || minute < w.End
+}
+
+// ParseTimeWindow reads "HH:MM-HH:MM".
+func ParseTimeWindow(s string) (TimeWindow, error) {
+	a, b, ok := strings.Cut(s, "-")
+	start, err1 := parseClock(strings.TrimSpace(a))
+	end, err2 := parseClock(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || start == end {
+		return TimeWindow{}, fmt.Errorf("%q is not a span of the day such as 12:00-13:30", s)
+	}
+	return TimeWindow{start, end}, nil
+}
+
+func (w TimeWindow) String() string {
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.Start/60, w.Start%60, w.End/60, w.End%60)
+}
+
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, fmt.Errorf("%q is not a time of day HH:MM", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
 }
 
 // Party is a person the case knows about.
