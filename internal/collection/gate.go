@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
@@ -384,9 +385,19 @@ func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string
 		return st, nil
 	}
 	st := &debtorState{}
-	var tz, packName string
-	if err := tx.QueryRowContext(ctx, "SELECT timezone, pack FROM borrowers WHERE id = $1", borrowerID).Scan(&tz, &packName); err != nil {
+	var tz, packName, inconvenient string
+	if err := tx.QueryRowContext(ctx, "SELECT timezone, pack, inconvenient FROM borrowers WHERE id = $1", borrowerID).
+		Scan(&tz, &packName, &inconvenient); err != nil {
 		return nil, fmt.Errorf("borrower %s: %w", borrowerID, err)
+	}
+	if inconvenient != "" {
+		for _, w := range strings.Split(inconvenient, ",") {
+			tw, err := policy.ParseTimeWindow(w)
+			if err != nil {
+				return nil, fmt.Errorf("borrower %s: %w", borrowerID, err)
+			}
+			st.debtor.Inconvenient = append(st.debtor.Inconvenient, tw)
+		}
 	}
 	var err error
 	if st.pack, err = s.packs.Get(packName); err != nil {

@@ -42,9 +42,12 @@ type Borrower struct {
 	// Pack is the rule pack that governs contact with this borrower.
 	Pack string `json:"pack"`
 	// IDNumber is the national ID number, masked; the full number is stored sealed.
-	IDNumber  string    `json:"id_number,omitempty"`
-	Holds     []Hold    `json:"holds"`
-	CreatedAt time.Time `json:"created_at"`
+	IDNumber string `json:"id_number,omitempty"`
+	// Inconvenient are the times of day ("09:00-17:30", the borrower's zone) the
+	// borrower said are inconvenient for them.
+	Inconvenient []string  `json:"inconvenient"`
+	Holds        []Hold    `json:"holds"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Debt is money a borrower owes a lender, repaid by installments.

@@ -604,6 +604,51 @@ func (s *Service) DeleteHold(ctx context.Context, p Principal, borrowerID, hold 
 	})
 }
 
+// MaxInconvenient is how many inconvenient times of day a borrower may give.
+const MaxInconvenient = 4
+
+// SetInconvenientTimes records the times of day ("HH:MM-HH:MM", in the
+// borrower's zone) the borrower said are inconvenient for them, replacing any
+// before; none clears them. The borrower may, in the portal, and so may those
+// who work or protect their cases (a borrower says it on a call). The rule packs
+// that honour them decide; each change is an audit leaf.
+func (s *Service) SetInconvenientTimes(ctx context.Context, p Principal, borrowerID string, windows []string) ([]string, error) {
+	if err := need(p, ActProtect); err != nil {
+		return nil, err
+	}
+	if len(windows) > MaxInconvenient {
+		return nil, invalid("inconvenient", fmt.Sprintf("at most %d", MaxInconvenient), fmt.Sprintf("最多 %d 个时段", MaxInconvenient))
+	}
+	out := make([]string, 0, len(windows))
+	for i, w := range windows {
+		tw, err := policy.ParseTimeWindow(strings.TrimSpace(w))
+		if err != nil {
+			return nil, invalid(fmt.Sprintf("inconvenient[%d]", i), err.Error(), "时段格式不正确，应如 12:00-13:30")
+		}
+		if !slices.Contains(out, tw.String()) {
+			out = append(out, tw.String())
+		}
+	}
+	if err := s.borrowerVisible(ctx, s.db.R, p, borrowerID); err != nil {
+		return nil, err
+	}
+	err := s.db.Update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE borrowers SET inconvenient = $1 WHERE id = $2", strings.Join(out, ","), borrowerID); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, audit.Event{Type: audit.TypeOptOut, At: fromMS(ms(s.now())), Actor: actor(p),
+			Subject: map[string]string{"borrower": borrowerID}, Facts: map[string]any{"change": "inconvenient_times", "times": out}}); err != nil {
+			return err
+		}
+		delete(s.debtors, borrowerID)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ---- promises
 
 // PromiseInput records a promise to pay.

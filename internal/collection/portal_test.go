@@ -243,3 +243,74 @@ func TestPortalSeesOwnAndActsOnOwn(t *testing.T) {
 		t.Errorf("calling the mother after the withdrawal: %+v, %v", a, err)
 	}
 }
+
+// The times a borrower said are inconvenient bind the gate at once (pack us):
+// set in the portal or by the agency, checked, audited.
+func TestInconvenientTimes(t *testing.T) {
+	s, clk := newTestService(t, time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)) // 10:00 in New York
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	seedCases(t, s, []string{"A"}, "A")
+	if _, err := s.CreateBorrower(ctx, admin, BorrowerInput{ID: "US1", LenderID: "L", Name: "US1", Timezone: "America/New_York", Pack: "us",
+		ContactMethods: []ContactMethodInput{{Kind: "phone", Value: "+12125550100"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateDebt(ctx, admin, DebtInput{ID: "DUS", BorrowerID: "US1", Currency: "USD", Principal: 100,
+		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCase(ctx, admin, CaseInput{ID: "CUS", DebtID: "DUS", AgencyID: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	call := func() *Attempt {
+		t.Helper()
+		a, err := s.Decide(ctx, admin, AttemptInput{CaseID: "CUS", PartyID: "US1", Channel: "sms", Message: "Please call us back."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if a := call(); !a.Allowed {
+		t.Fatalf("before any inconvenient time: %+v", a.Decision)
+	}
+	borrower := Principal{Role: RoleBorrower, Name: "borrower", BorrowerID: "US1"}
+	size, _ := s.audit.Size(ctx)
+	got, err := s.SetInconvenientTimes(ctx, borrower, "US1", []string{" 09:00-17:30 ", "09:00-17:30"})
+	if err != nil || len(got) != 1 || got[0] != "09:00-17:30" {
+		t.Fatalf("setting: %v, %v", got, err)
+	}
+	a := call()
+	if a.Allowed || a.Decision.Violations[0].Rule != "us.inconvenient_times" ||
+		!a.Decision.NextAllowedAt.Equal(time.Date(2026, 11, 24, 22, 30, 0, 0, time.UTC)) {
+		t.Errorf("inside the time: %+v", a.Decision)
+	}
+	if b, _ := s.Borrower(ctx, admin, "US1"); len(b.Inconvenient) != 1 {
+		t.Errorf("the borrower shows %v", b.Inconvenient)
+	}
+	if end, _ := s.audit.Size(ctx); end != size+2 { // the change and the denied attempt
+		t.Errorf("%d leaves for a change and an attempt", end-size)
+	}
+	for name, tc := range map[string]struct {
+		p       Principal
+		id      string
+		windows []string
+		kind    Kind
+	}{
+		"not a span":       {borrower, "US1", []string{"9 to 5"}, Invalid},
+		"too many":         {borrower, "US1", []string{"01:00-02:00", "03:00-04:00", "05:00-06:00", "07:00-08:00", "10:00-11:00"}, Invalid},
+		"another borrower": {borrower, "B1", nil, NotFound},
+		"a regulator":      {Principal{Role: RoleRegulator, Name: "reg"}, "US1", nil, Forbidden},
+	} {
+		if _, err := s.SetInconvenientTimes(ctx, tc.p, tc.id, tc.windows); !IsKind(err, tc.kind) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The agency clears them, as the borrower asks on a call.
+	if _, err := s.SetInconvenientTimes(ctx, Principal{AgencyID: "A", Name: "agency"}, "US1", nil); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(clk.Now().Add(time.Minute))
+	if a := call(); !a.Allowed {
+		t.Errorf("after clearing: %+v", a.Decision)
+	}
+}

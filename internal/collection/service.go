@@ -492,7 +492,7 @@ func notFoundIf(missing bool, field, what, id string) error {
 	return e
 }
 
-const borrowerColumns = "id, lender_id, name, timezone, pack, id_number_masked, created_at"
+const borrowerColumns = "id, lender_id, name, timezone, pack, id_number_masked, created_at, inconvenient"
 
 // Borrower returns one borrower with the holds on it.
 func (s *Service) Borrower(ctx context.Context, p Principal, id string) (*Borrower, error) {
@@ -513,9 +513,14 @@ func (s *Service) Borrower(ctx context.Context, p Principal, id string) (*Borrow
 func scanBorrower(r interface{ Scan(...any) error }) (Borrower, error) {
 	var b Borrower
 	var at int64
-	err := r.Scan(&b.ID, &b.LenderID, &b.Name, &b.Timezone, &b.Pack, &b.IDNumber, &at)
+	var inconvenient string
+	err := r.Scan(&b.ID, &b.LenderID, &b.Name, &b.Timezone, &b.Pack, &b.IDNumber, &at, &inconvenient)
 	b.CreatedAt = fromMS(at)
 	b.Holds = []Hold{}
+	b.Inconvenient = []string{}
+	if inconvenient != "" {
+		b.Inconvenient = strings.Split(inconvenient, ",")
+	}
 	return b, err
 }
 

@@ -80,6 +80,8 @@ type casePage struct {
 	Collector  string
 	// Plans of the case's borrower for its debt.
 	Plans []planView
+	// Inconvenient are the times of day the borrower said are inconvenient.
+	Inconvenient []string
 }
 
 // outcomes a person may record on the case page.
@@ -258,6 +260,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 	}
 	plans = slices.DeleteFunc(plans, func(pl collection.Plan) bool { return pl.DebtID != c.DebtID })
 	data.Plans = planViews(plans, func(string) string { return d.Currency })
+	data.Inconvenient = b.Inconvenient
 	for _, pr := range promises {
 		data.Promises = append(data.Promises, promiseView{ID: pr.ID, Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
 	}

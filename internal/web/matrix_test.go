@@ -53,6 +53,7 @@ var pageMatrix = map[string][]int{
 	"POST /portal/contacts/{id}/revoke":   {303, 403, 403, 403, 403, 403, 403, 403, 303},
 	"POST /portal/optouts":                {303, 403, 403, 403, 403, 403, 403, 403, 303},
 	"POST /portal/dispute":                {303, 403, 403, 403, 403, 403, 403, 403, 303},
+	"POST /portal/times":                  {303, 403, 403, 403, 403, 403, 403, 403, 303},
 	"GET /outbox":                         {200, 200, 200, 200, 200, 200, 200, 200, 200}, // the tests' server has the demo's outbox
 	"GET /third-party":                    {200, 200, 200, 200, 200, 200, 200, 200, 200},
 	"POST /third-party/code":              {403, 403, 403, 403, 403, 403, 403, 403, 403}, // without the form's cookie

@@ -168,7 +168,7 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 	d := &portalPage{page: page{Title: tr(loc, "portal.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		View: v, Zone: v.Borrower.Timezone, Holds: v.Borrower.Holds, Channels: optOutChannels}
 	switch r.URL.Query().Get("done") {
-	case "revoked", "optout", "dispute", "plan":
+	case "revoked", "optout", "dispute", "plan", "times":
 		d.Notice = tr(loc, "portal.done_"+r.URL.Query().Get("done"))
 	}
 	for _, dt := range v.Debts {
@@ -237,6 +237,23 @@ func (s *Server) portalOptOut(w http.ResponseWriter, r *http.Request, p collecti
 		return
 	}
 	http.Redirect(w, r, "/portal?done=optout#channels", http.StatusSeeOther)
+}
+
+// portalTimes records the times of day the borrower said are inconvenient: up
+// to two spans from the form's from1/to1 and from2/to2 (empty: none).
+func (s *Server) portalTimes(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
+	var windows []string
+	for _, n := range []string{"1", "2"} {
+		from, to := strings.TrimSpace(r.PostFormValue("from"+n)), strings.TrimSpace(r.PostFormValue("to"+n))
+		if from != "" || to != "" {
+			windows = append(windows, from+"-"+to)
+		}
+	}
+	if _, err := s.svc.SetInconvenientTimes(r.Context(), p, p.BorrowerID, windows); err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/portal?done=times#channels", http.StatusSeeOther)
 }
 
 // portalDispute disputes the borrower's debts: a dispute hold, which the rule

@@ -53,8 +53,15 @@ func TestPortal(t *testing.T) {
 			t.Errorf("%s: %d\n%s", path, res.status, res.body)
 		}
 	}
+	if res := do(t, c, "POST", e.srv.URL+"/portal/times", url.Values{"csrf": {csrf}, "from1": {"09:00"}, "to1": {"17:30"}}); res.status != http.StatusSeeOther {
+		t.Errorf("inconvenient times: %d\n%s", res.status, res.body)
+	}
+	if res := do(t, c, "POST", e.srv.URL+"/portal/times", url.Values{"csrf": {csrf}, "from1": {"09:00"}}, "Accept-Language", "en"); res.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.body, "inconvenient[0]") {
+		t.Errorf("half a span: %d\n%s", res.status, res.body)
+	}
 	page = do(t, c, "GET", e.srv.URL+"/portal", nil, "Accept-Language", "en")
-	for _, want := range []string{"designation withdrawn", `<span class="optout">SMS</span>`, "disputed — I repaid in October"} {
+	for _, want := range []string{`<span class="time-window">09:00-17:30</span>`, "designation withdrawn", `<span class="optout">SMS</span>`, "disputed — I repaid in October"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("after acting, the portal lacks %q", want)
 		}

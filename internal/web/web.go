@@ -138,6 +138,7 @@ func (s *Server) routes() []route {
 		{"POST /portal/contacts/{id}/revoke", s.borrowerIn(s.portalRevoke)},
 		{"POST /portal/optouts", s.borrowerIn(s.portalOptOut)},
 		{"POST /portal/dispute", s.borrowerIn(s.portalDispute)},
+		{"POST /portal/times", s.borrowerIn(s.portalTimes)},
 		{"GET /outbox", s.outbox},
 		{"GET /third-party", s.thirdPartyForm},
 		{"POST /third-party/code", s.thirdPartyCode},
