@@ -21,6 +21,7 @@ const (
 	Forbidden                       // the caller may not do this at all
 	Unauthenticated                 // the credentials are wrong: who is asking is unknown
 	TooMany                         // too many attempts: try again later
+	Unavailable                     // the service lacks what the request needs (a gateway)
 )
 
 // HTTPStatus is the HTTP status of an error of kind k, for the JSON API and the
@@ -39,6 +40,8 @@ func (k Kind) HTTPStatus() int {
 		return http.StatusUnauthorized
 	case TooMany:
 		return http.StatusTooManyRequests
+	case Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadRequest
 }

@@ -81,6 +81,9 @@ func (s *Service) SendCode(ctx context.Context, r CodeRequest) (*Challenge, erro
 	if err != nil {
 		return nil, invalid("value", err.Error(), "联系方式格式不正确")
 	}
+	if _, none := s.notifier.(notify.Unconfigured); none {
+		return nil, ErrNoGateway
+	}
 	now := s.now()
 	if !s.codes.allowed(now, "d:"+r.Purpose+":"+s.keys.Hash(r.Kind, v), "c:"+r.Client) {
 		return nil, ErrCodeLimited
@@ -123,10 +126,23 @@ func (s *Service) SendCode(ctx context.Context, r CodeRequest) (*Challenge, erro
 		text = fmt.Sprintf("fairdebt: your code is %s, valid for %d minutes. Never share it.", code, int(CodeLifetime/time.Minute))
 	}
 	if err := s.notifier.Send(ctx, notify.Message{Kind: r.Kind, To: to, Text: text, At: now}); err != nil {
-		return nil, fmt.Errorf("collection: sending a code: %w", err)
+		// The same answer as for a number nobody has, so that a failing gateway
+		// does not tell who is a borrower; the caller logs the error.
+		return c, &CodeNotSentError{Err: err}
 	}
 	return c, nil
 }
+
+// CodeNotSentError is SendCode's answer when the gateway refused the message:
+// the challenge is returned all the same, to be answered as if sent.
+type CodeNotSentError struct{ Err error }
+
+func (e *CodeNotSentError) Error() string { return "collection: sending a code: " + e.Err.Error() }
+func (e *CodeNotSentError) Unwrap() error { return e.Err }
+
+// ErrNoGateway refuses every code when no SMS or e-mail gateway is configured.
+var ErrNoGateway = &Error{Kind: Unavailable, EN: "this service cannot send codes: no SMS or e-mail gateway is configured",
+	ZH: "本服务未配置短信或邮件网关，无法发送验证码"}
 
 // debtorByContact finds the borrower whose debtor party has the contact value,
 // trying a mainland China (+86) or North American (+1) form of a phone number

@@ -2,6 +2,7 @@ package collection
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"testing"
 	"time"
@@ -312,5 +313,33 @@ func TestInconvenientTimes(t *testing.T) {
 	clk.Set(clk.Now().Add(time.Minute))
 	if a := call(); !a.Allowed {
 		t.Errorf("after clearing: %+v", a.Decision)
+	}
+}
+
+type failingNotifier struct{}
+
+func (failingNotifier) Send(context.Context, notify.Message) error { return errors.New("gateway down") }
+
+// Without a gateway no code is asked for at all; with a failing one, a known
+// number's answer is the same challenge as an unknown number's (the error is for
+// the log), so that a gateway's failure does not tell who is a borrower.
+func TestCodesWithoutAGateway(t *testing.T) {
+	s, _, _ := portalWorld(t)
+	ctx := context.Background()
+	s.notifier = notify.Unconfigured{}
+	for _, v := range []string{"+8613800000000", "+8613999999999"} {
+		if _, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: v, Client: "c"}); err != ErrNoGateway {
+			t.Errorf("%s without a gateway: %v", v, err)
+		}
+	}
+	s.notifier = failingNotifier{}
+	known, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613800000000", Client: "c"})
+	var notSent *CodeNotSentError
+	if known == nil || !errors.As(err, &notSent) {
+		t.Errorf("a known number, the gateway down: %+v, %v", known, err)
+	}
+	unknown, err := s.SendCode(ctx, CodeRequest{Purpose: PurposeBorrower, Kind: "phone", Value: "+8613999999999", Client: "c"})
+	if unknown == nil || err != nil || len(unknown.ID) != len(known.ID) {
+		t.Errorf("an unknown number: %+v, %v", unknown, err)
 	}
 }

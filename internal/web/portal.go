@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -117,10 +118,14 @@ func (s *Server) portalSendCode(w http.ResponseWriter, r *http.Request) {
 		s.renderPortalLogin(w, r, http.StatusUnprocessableEntity, "portal_login", tr(loc, "portal.bad_contact"), value, nil)
 	case collection.IsKind(err, collection.TooMany):
 		s.renderPortalLogin(w, r, http.StatusTooManyRequests, "portal_login", tr(loc, "portal.limited"), value, nil)
-	case err != nil:
-		s.log.Error("sending a sign-in code", "err", err)
-		s.renderPortalLogin(w, r, http.StatusServiceUnavailable, "portal_login", tr(loc, "portal.not_sent"), value, nil)
+	case collection.IsKind(err, collection.Unavailable):
+		s.renderPortalLogin(w, r, http.StatusServiceUnavailable, "portal_login", tr(loc, "portal.no_gateway"), value, nil)
+	case err != nil && !errors.As(err, new(*collection.CodeNotSentError)):
+		s.fail(w, r, err)
 	default:
+		if err != nil { // answered as if sent: the page must not tell who is a borrower
+			s.log.Error("the gateway refused a sign-in code", "err", err)
+		}
 		s.renderPortalLogin(w, r, http.StatusOK, "portal_verify", "", "", c)
 	}
 }

@@ -62,6 +62,9 @@ func (s *Server) thirdPartyCode(w http.ResponseWriter, r *http.Request) {
 	case collection.IsKind(err, collection.TooMany):
 		d.Error = tr(loc, "portal.limited")
 		s.renderThirdParty(w, r, http.StatusTooManyRequests, d)
+	case collection.IsKind(err, collection.Unavailable):
+		d.Error = tr(loc, "portal.no_gateway")
+		s.renderThirdParty(w, r, http.StatusServiceUnavailable, d)
 	case err != nil:
 		s.log.Error("sending a third party's code", "err", err)
 		d.Error = tr(loc, "portal.not_sent")
