@@ -202,33 +202,9 @@ func (s *Service) FileComplaint(ctx context.Context, p Principal, in ComplaintIn
 	if err := checkText("text", text, true, 5000); err != nil {
 		return nil, err
 	}
-	if len(in.Evidence) > MaxEvidenceFiles {
-		return nil, invalid("evidence", fmt.Sprintf("at most %d files", MaxEvidenceFiles), fmt.Sprintf("最多 %d 个文件", MaxEvidenceFiles))
-	}
-	type stored struct {
-		Evidence
-		data []byte
-	}
-	var files []stored
-	for i, f := range in.Evidence {
-		field := fmt.Sprintf("evidence[%d]", i)
-		if len(f.Data) == 0 {
-			return nil, invalid(field, "the file is empty", "文件为空")
-		}
-		if len(f.Data) > MaxEvidenceSize {
-			return nil, invalid(field, fmt.Sprintf("larger than %d MB", MaxEvidenceSize>>20), fmt.Sprintf("超过 %d MB", MaxEvidenceSize>>20))
-		}
-		typ := sniffEvidence(f.Data)
-		name := filepath.Base(strings.ReplaceAll(f.Name, "\\", "/"))
-		if typ == "" || !slices.Contains(evidenceTypes[typ], strings.ToLower(filepath.Ext(name))) {
-			return nil, invalid(field, "not an accepted file: images (JPEG, PNG, WebP), audio (MP3, WAV, AMR, M4A) or text, named as what they are",
-				"不接受的文件：仅限图片（JPEG、PNG、WebP）、音频（MP3、WAV、AMR、M4A）或文本，且扩展名与内容一致")
-		}
-		if err := checkText(field+".name", name, true, 200); err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(f.Data)
-		files = append(files, stored{Evidence{SHA256: hex.EncodeToString(sum[:]), Name: name, Type: typ, Size: int64(len(f.Data))}, f.Data})
+	files, err := checkEvidence(in.Evidence)
+	if err != nil {
+		return nil, err
 	}
 	b, err := s.Borrower(ctx, p, p.BorrowerID)
 	if err != nil {
@@ -278,11 +254,10 @@ func (s *Service) FileComplaint(ctx context.Context, p Principal, in ComplaintIn
 			ms(now), ms(c.DueAt), leaf); err != nil {
 			return err
 		}
+		if err := s.storeEvidence(ctx, tx, files, now); err != nil {
+			return err
+		}
 		for _, f := range files {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (sha256, size, type, data_enc, created_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (sha256) DO NOTHING`, f.SHA256, f.Size, f.Type, s.keys.Seal("evidence", base64.StdEncoding.EncodeToString(f.data)), ms(now)); err != nil {
-				return err
-			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO complaint_evidence (complaint_id, sha256, name) VALUES ($1, $2, $3)
 				ON CONFLICT (complaint_id, sha256) DO NOTHING`, c.ID, f.SHA256, f.Name); err != nil {
 				return err
@@ -608,20 +583,74 @@ func (s *Service) EvidenceData(ctx context.Context, p Principal, complaintID, sh
 	if i < 0 {
 		return nil, nil, notFound("evidence", sha)
 	}
+	data, err := s.evidenceData(ctx, sha)
+	return &c.Evidence[i], data, err
+}
+
+// storedEvidence is a checked evidence file, ready to store.
+type storedEvidence struct {
+	Evidence
+	data []byte
+}
+
+// checkEvidence checks uploaded evidence: at most MaxEvidenceFiles, each
+// non-empty, at most MaxEvidenceSize, of an accepted type (sniffed from the
+// content) named with a matching extension.
+func checkEvidence(in []EvidenceFile) ([]storedEvidence, error) {
+	if len(in) > MaxEvidenceFiles {
+		return nil, invalid("evidence", fmt.Sprintf("at most %d files", MaxEvidenceFiles), fmt.Sprintf("最多 %d 个文件", MaxEvidenceFiles))
+	}
+	var files []storedEvidence
+	for i, f := range in {
+		field := fmt.Sprintf("evidence[%d]", i)
+		if len(f.Data) == 0 {
+			return nil, invalid(field, "the file is empty", "文件为空")
+		}
+		if len(f.Data) > MaxEvidenceSize {
+			return nil, invalid(field, fmt.Sprintf("larger than %d MB", MaxEvidenceSize>>20), fmt.Sprintf("超过 %d MB", MaxEvidenceSize>>20))
+		}
+		typ := sniffEvidence(f.Data)
+		name := filepath.Base(strings.ReplaceAll(f.Name, "\\", "/"))
+		if typ == "" || !slices.Contains(evidenceTypes[typ], strings.ToLower(filepath.Ext(name))) {
+			return nil, invalid(field, "not an accepted file: images (JPEG, PNG, WebP), audio (MP3, WAV, AMR, M4A) or text, named as what they are",
+				"不接受的文件：仅限图片（JPEG、PNG、WebP）、音频（MP3、WAV、AMR、M4A）或文本，且扩展名与内容一致")
+		}
+		if err := checkText(field+".name", name, true, 200); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(f.Data)
+		files = append(files, storedEvidence{Evidence{SHA256: hex.EncodeToString(sum[:]), Name: name, Type: typ, Size: int64(len(f.Data))}, f.Data})
+	}
+	return files, nil
+}
+
+// storeEvidence stores the files in tx, once per content, sealed.
+func (s *Service) storeEvidence(ctx context.Context, tx *sql.Tx, files []storedEvidence, now time.Time) error {
+	for _, f := range files {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (sha256, size, type, data_enc, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (sha256) DO NOTHING`, f.SHA256, f.Size, f.Type, s.keys.Seal("evidence", base64.StdEncoding.EncodeToString(f.data)), ms(now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// evidenceData reads a stored evidence file and checks it against its hash.
+func (s *Service) evidenceData(ctx context.Context, sha string) ([]byte, error) {
 	var sealed string
 	if err := s.db.R.QueryRowContext(ctx, "SELECT data_enc FROM evidence WHERE sha256 = $1", sha).Scan(&sealed); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	b64, err := s.keys.Open("evidence", sealed)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	data, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
-		return nil, nil, fmt.Errorf("collection: evidence %s does not match its hash", sha)
+		return nil, fmt.Errorf("collection: evidence %s does not match its hash", sha)
 	}
-	return &c.Evidence[i], data, nil
+	return data, nil
 }
