@@ -82,6 +82,11 @@ type casePage struct {
 	Plans []planView
 	// Inconvenient are the times of day the borrower said are inconvenient.
 	Inconvenient []string
+	// Dispute is the borrower's open dispute, if any; CanAnswer offers the
+	// answer form (the lender's staff).
+	Dispute    *collection.Hold
+	CanAnswer  bool
+	BorrowerID string
 }
 
 // outcomes a person may record on the case page.
@@ -260,7 +265,13 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, p collection.P
 	}
 	plans = slices.DeleteFunc(plans, func(pl collection.Plan) bool { return pl.DebtID != c.DebtID })
 	data.Plans = planViews(plans, func(string) string { return d.Currency })
-	data.Inconvenient = b.Inconvenient
+	data.Inconvenient, data.BorrowerID = b.Inconvenient, b.ID
+	for i := range b.Holds {
+		if b.Holds[i].Hold == "dispute" {
+			data.Dispute = &b.Holds[i]
+		}
+	}
+	data.CanAnswer = data.Dispute != nil && p.Can(collection.ActLift)
 	for _, pr := range promises {
 		data.Promises = append(data.Promises, promiseView{ID: pr.ID, Amount: money(pr.Amount, d.Currency), DueDate: pr.DueDate, Status: pr.Status})
 	}

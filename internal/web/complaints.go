@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -69,29 +68,12 @@ func complaintViewOf(c *collection.Complaint) complaintView {
 // to five evidence files.
 func (s *Server) fileComplaint(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
 	in := collection.ComplaintInput{CaseID: r.PostFormValue("case_id"), Category: r.PostFormValue("category"), Text: r.PostFormValue("text")}
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["evidence"] {
-			if fh.Size == 0 && fh.Filename == "" {
-				continue // the browser's empty file input
-			}
-			if len(in.Evidence) == collection.MaxEvidenceFiles {
-				s.serviceError(w, r, &collection.Error{Kind: collection.Invalid, Field: "evidence", EN: "at most 5 files", ZH: "最多 5 个文件"})
-				return
-			}
-			f, err := fh.Open()
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			data, err := io.ReadAll(io.LimitReader(f, collection.MaxEvidenceSize+1))
-			f.Close()
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			in.Evidence = append(in.Evidence, collection.EvidenceFile{Name: fh.Filename, Data: data})
-		}
+	files, err := evidenceFiles(r)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
 	}
+	in.Evidence = files
 	c, err := s.svc.FileComplaint(r.Context(), p, in)
 	if err != nil {
 		s.serviceError(w, r, err)
@@ -186,11 +168,7 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", ev.Type)
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", `attachment; filename*=UTF-8''`+url.PathEscape(ev.Name))
-	_, _ = w.Write(data)
+	sendEvidence(w, ev, data)
 }
 
 // letter is the printable complaint letter: the complaint, its timeline, the

@@ -69,8 +69,10 @@ var pageMatrix = map[string][]int{
 	"GET /complaints/{id}/receipt":        {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/evidence/{sha}": {303, 200, 200, 200, 404, 404, 404, 404, 200},
 	"GET /complaints/{id}/letter":         {303, 200, 200, 200, 404, 404, 404, 404, 200},
-	"POST /portal/plans":                  {303, 403, 403, 403, 403, 403, 403, 403, anyOK}, // no terms in the form: 422
-	"POST /portal/plans/{id}":             {303, 403, 403, 403, 403, 403, 403, 403, anyOK}, // the form's action fits no state: 409
+	"POST /borrowers/{id}/dispute-answer": {303, anyOK, anyOK, 403, 403, 403, 403, 403, 403}, // no dispute open, no file: 422
+	"GET /disputes/{id}/evidence/{sha}":   {303, 200, 200, 200, 200, 404, 200, 404, 200},     // those who see the borrower
+	"POST /portal/plans":                  {303, 403, 403, 403, 403, 403, 403, 403, anyOK},   // no terms in the form: 422
+	"POST /portal/plans/{id}":             {303, 403, 403, 403, 403, 403, 403, 403, anyOK},   // the form's action fits no state: 409
 	"POST /plans/{id}":                    {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
 	"POST /plans/{id}/paid":               {303, anyOK, 403, 403, anyOK, 404, anyOK, 404, 403},
 	"GET /regulator":                      {303, 200, 200, 200, 403, 403, 403, 403, 403},
@@ -100,6 +102,14 @@ func TestPageMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	b1 := collection.Principal{Role: collection.RoleBorrower, Name: "borrower", BorrowerID: "B1"}
+	if _, err := e.svc.CreateHold(context.Background(), b1, "B1", collection.HoldInput{Hold: "dispute"}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := e.svc.AnswerDispute(context.Background(), collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "test"}, "B1",
+		"matrix", []collection.EvidenceFile{{Name: "answer.txt", Data: []byte("synthetic answer")}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	plan, err := e.svc.ProposePlan(context.Background(), b1, collection.PlanInput{DebtID: "D1", Monthly: 50000, First: "2026-11-20"})
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +180,10 @@ func TestPageMatrix(t *testing.T) {
 				path = strings.Replace(path, "{id}", "D1", 1)
 			case strings.HasPrefix(path, "/portal/contacts/"):
 				path = strings.Replace(path, "{id}", "P1", 1)
+			case strings.HasPrefix(path, "/borrowers/"):
+				path = strings.Replace(path, "{id}", "B1", 1)
+			case strings.HasPrefix(path, "/disputes/"):
+				path = strings.NewReplacer("{id}", answer.ID, "{sha}", answer.Evidence[0].SHA256).Replace(path)
 			case strings.Contains(path, "plans/{id}"):
 				path = strings.Replace(path, "{id}", plan.ID, 1)
 			case strings.Contains(path, "complaints/{id}"):

@@ -88,7 +88,7 @@ func (s *Server) planAction(w http.ResponseWriter, r *http.Request, p collection
 		s.serviceError(w, r, err)
 		return
 	}
-	s.backToCase(w, r)
+	s.backToCase(w, r, "#plans")
 }
 
 // planPaid records a plan's instalment as paid.
@@ -101,14 +101,15 @@ func (s *Server) planPaid(w http.ResponseWriter, r *http.Request, p collection.P
 		s.serviceError(w, r, err)
 		return
 	}
-	s.backToCase(w, r)
+	s.backToCase(w, r, "#plans")
 }
 
-// backToCase sends the browser to the case the form came from (a field), else home.
-func (s *Server) backToCase(w http.ResponseWriter, r *http.Request) {
+// backToCase sends the browser to the case the form came from (a field), at
+// anchor, else home.
+func (s *Server) backToCase(w http.ResponseWriter, r *http.Request, anchor string) {
 	back := "/home"
 	if id := r.PostFormValue("case_id"); caseIDPattern.MatchString(id) {
-		back = "/cases/" + id + "#plans"
+		back = "/cases/" + id + anchor
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }

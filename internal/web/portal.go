@@ -33,6 +33,12 @@ type portalPage struct {
 	Outbox                   []outboxView
 	Complaints               []complaintView
 	Plans                    []planView
+	Answers                  []answerView
+}
+
+type answerView struct {
+	collection.DisputeAnswer
+	At string
 }
 
 type portalDebt struct {
@@ -198,6 +204,14 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 	for _, a := range v.Attempts {
 		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: names[a.PartyID], Role: a.PartyRole,
 			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a, lang)})
+	}
+	answers, err := s.svc.DisputeAnswers(r.Context(), p, p.BorrowerID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	for _, a := range answers {
+		d.Answers = append(d.Answers, answerView{DisputeAnswer: a, At: a.AnsweredAt.In(zone).Format("2006-01-02 15:04 MST")})
 	}
 	plans, err := s.svc.Plans(r.Context(), p, p.BorrowerID)
 	if err != nil {

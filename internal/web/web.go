@@ -154,6 +154,8 @@ func (s *Server) routes() []route {
 		{"GET /complaints/{id}/receipt", s.anyoneIn(s.complaintReceipt)},
 		{"GET /complaints/{id}/evidence/{sha}", s.anyoneIn(s.evidence)},
 		{"GET /complaints/{id}/letter", s.anyoneIn(s.letter)},
+		{"POST /borrowers/{id}/dispute-answer", s.signedIn(s.answerDispute)},
+		{"GET /disputes/{id}/evidence/{sha}", s.anyoneIn(s.disputeEvidence)},
 		{"POST /portal/plans", s.borrowerIn(s.proposePlan)},
 		{"POST /portal/plans/{id}", s.borrowerIn(s.portalPlanAction)},
 		{"POST /plans/{id}", s.signedIn(s.planAction)},
