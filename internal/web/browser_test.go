@@ -90,6 +90,18 @@ func browserTest(t *testing.T) (*env, context.Context, string) {
 	return e, ctx, dir
 }
 
+// portalCodeSteps are the browser's steps to ask, in English, for a portal
+// sign-in code for phone, up to the code form.
+func portalCodeSteps(base, phone string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/lang/en?next=/portal/login"),
+		chromedp.WaitVisible(id("contact")),
+		chromedp.SendKeys(id("contact"), phone),
+		chromedp.Click(id("send-code")),
+		chromedp.WaitVisible(id("code")),
+	}
+}
+
 // id selects the element with an id.
 func id(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
 
@@ -342,14 +354,7 @@ func TestBrowserBorrowerRevokesTheirMother(t *testing.T) {
 	if _, err := e.svc.Decide(context.Background(), collector, collection.AttemptInput{CaseID: "CASE1", PartyID: "P1", Channel: "call", Purpose: "locate"}); err != nil {
 		t.Fatal(err)
 	}
-	browse(t, ctx,
-		chromedp.Navigate(e.srv.URL+"/lang/en?next=/portal/login"),
-		chromedp.WaitVisible(id("contact")),
-		chromedp.SendKeys(id("contact"), "13900000000"),
-		chromedp.Click(id("send-code")),
-		chromedp.WaitVisible(id("code")),
-		shot(t, dir, "13-portal-code-sent"),
-	)
+	browse(t, ctx, append(portalCodeSteps(e.srv.URL, "13900000000"), shot(t, dir, "13-portal-code-sent"))...)
 	// The outbox, in a second tab.
 	tab, cancel := chromedp.NewContext(ctx)
 	defer cancel()
@@ -392,14 +397,8 @@ func TestBrowserComplaintReceiptAndEscalation(t *testing.T) {
 	if err := os.WriteFile(shotFile, append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	browse(t, ctx,
-		chromedp.Navigate(e.srv.URL+"/lang/en?next=/portal/login"),
-		chromedp.WaitVisible(id("contact")),
-		chromedp.SendKeys(id("contact"), "+8613900000000"),
-		chromedp.Click(id("send-code")),
-		chromedp.WaitVisible(id("code")),
-	)
-	code := sixDigits.FindString(e.outbox.Messages()[len(e.outbox.Messages())-1].Text)
+	browse(t, ctx, portalCodeSteps(e.srv.URL, "+8613900000000")...)
+	code := e.lastCode(t)
 	browse(t, ctx,
 		chromedp.SendKeys(id("code"), code),
 		chromedp.Click(id("verify-code")),

@@ -111,7 +111,7 @@ func TestPortalSignInRefusals(t *testing.T) {
 	form = do(t, c, "GET", e.srv.URL+"/portal/login", nil)
 	sent := do(t, c, "POST", e.srv.URL+"/portal/login", url.Values{"csrf": {csrfOf(t, form.body)}, "contact": {"+8613900000000"}})
 	ch := challengeField.FindStringSubmatch(sent.body)[1]
-	code := sixDigits.FindString(e.outbox.Messages()[len(e.outbox.Messages())-1].Text)
+	code := e.lastCode(t)
 	verify := url.Values{"csrf": {csrfOf(t, sent.body)}, "challenge": {ch}, "code": {code}}
 	if res := do(t, c, "POST", e.srv.URL+"/portal/verify", verify); res.status != http.StatusSeeOther {
 		t.Fatalf("the code: %d", res.status)

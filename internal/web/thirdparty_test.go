@@ -30,7 +30,7 @@ func TestThirdPartyPage(t *testing.T) {
 	if res.status != http.StatusOK || m == nil {
 		t.Fatalf("asking for a code: %d\n%s", res.status, res.body)
 	}
-	code := sixDigits.FindString(e.outbox.Messages()[len(e.outbox.Messages())-1].Text)
+	code := e.lastCode(t)
 	submit := url.Values{"csrf": {csrfOf(t, res.body)}, "challenge": {m[1]}, "code": {code}, "object": {"on"}, "tz": {"Asia/Shanghai"},
 		"at": {"2026-11-01T21:30"}, "from": {"+86 171 0000 0000"}, "said": {"你妈欠钱不还，我们去你单位"}}
 	bad := url.Values{}
@@ -81,7 +81,7 @@ func TestBrowserThirdPartyObjects(t *testing.T) {
 		chromedp.Click(id("tp-send")),
 		chromedp.WaitVisible(id("code")),
 	)
-	code := sixDigits.FindString(e.outbox.Messages()[len(e.outbox.Messages())-1].Text)
+	code := e.lastCode(t)
 	browse(t, ctx,
 		chromedp.SendKeys(id("code"), code),
 		shot(t, dir, "17-third-party-form"),

@@ -236,12 +236,18 @@ func (e *env) borrowerSignIn(t *testing.T, c *http.Client, phone string) respons
 	if sent.status != http.StatusOK || m == nil {
 		t.Fatalf("asking for a code: %d\n%s", sent.status, sent.body)
 	}
+	code := e.lastCode(t)
+	return do(t, c, "POST", e.srv.URL+"/portal/verify", url.Values{"csrf": {csrfOf(t, sent.body)}, "challenge": {m[1]}, "code": {code}})
+}
+
+// lastCode is the one-time code in the outbox's newest message.
+func (e *env) lastCode(t *testing.T) string {
+	t.Helper()
 	msgs := e.outbox.Messages()
 	if len(msgs) == 0 {
 		t.Fatal("no code was sent")
 	}
-	code := sixDigits.FindString(msgs[len(msgs)-1].Text)
-	return do(t, c, "POST", e.srv.URL+"/portal/verify", url.Values{"csrf": {csrfOf(t, sent.body)}, "challenge": {m[1]}, "code": {code}})
+	return sixDigits.FindString(msgs[len(msgs)-1].Text)
 }
 
 // signIn fetches the form and posts it; it returns the answer to the post.
