@@ -10,6 +10,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
@@ -85,7 +87,8 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 		c.Seed = 1
 	}
 	clk := clock.NewManual(c.Now) // the seeding service's clock, moved to place history in the past
-	svc, err := collection.New(collection.Config{DB: c.DB, Keys: c.Keys, Packs: c.Packs, DefaultPack: c.Pack, Now: clk.Now})
+	outbox := notify.NewOutbox(0) // the seeding service's codes, read back by seedRights
+	svc, err := collection.New(collection.Config{DB: c.DB, Keys: c.Keys, Packs: c.Packs, DefaultPack: c.Pack, Now: clk.Now, Notifier: outbox})
 	if err != nil {
 		return nil, err
 	}
@@ -169,12 +172,87 @@ func Seed(ctx context.Context, c Config) (*Result, error) {
 	}
 	clk.Set(c.Now)
 	for _, p := range people {
-		if err := p.finish(ctx, svc, admin); err != nil {
+		if err := p.finish(ctx, svc, admin, c.Now); err != nil {
 			return nil, err
 		}
 	}
+	if err := seedRights(ctx, svc, clk, outbox, people, c.Now); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
+
+// seedRights gives the complaints list, the regulator view and the reports
+// something to show: four complaints in different states (one left past its
+// deadline, one rated unsatisfied, one due soon, one under investigation), and
+// a third party who objects and reports a call that is on no record.
+func seedRights(ctx context.Context, svc *collection.Service, clk *clock.Manual, outbox *notify.Outbox, people []*person, now time.Time) error {
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "user:admin"}
+	var talked []*person
+	for _, p := range people {
+		if p.state == Talked && p.country != "us" {
+			talked = append(talked, p)
+		}
+	}
+	complaints := []struct {
+		daysAgo  int
+		category string
+		text     string
+		steps    []string // the lender's, then the borrower's rating
+	}{
+		{20, "harassment", "一天打了十几个电话，还在晚上十点以后打。(demo)", nil},
+		{13, "third_party", "催收员给我同事打电话，说了我欠款的事。(demo)", []string{collection.ActionAcknowledge}},
+		{5, "threats", "对方说不还钱就去我单位闹。(demo)", []string{collection.ActionAcknowledge, collection.ActionInvestigate}},
+		{8, "amount", "金额和合同不符，多收了服务费。(demo)", []string{collection.ActionRespond, collection.ActionUnsatisfied}},
+	}
+	for i, c := range complaints {
+		if i >= len(talked) {
+			break
+		}
+		p := talked[i]
+		borrower := collection.Principal{Role: collection.RoleBorrower, Name: "borrower", BorrowerID: p.id}
+		clk.Set(now.AddDate(0, 0, -c.daysAgo))
+		cp, err := svc.FileComplaint(ctx, borrower, collection.ComplaintInput{CaseID: p.caseID, Category: c.category, Text: c.text})
+		if err != nil {
+			return err
+		}
+		for j, step := range c.steps {
+			clk.Set(now.AddDate(0, 0, -c.daysAgo+j+1))
+			who, note := admin, ""
+			switch step {
+			case collection.ActionRespond:
+				note = "已核实合同金额，服务费按合同约定收取。(demo)"
+			case collection.ActionUnsatisfied:
+				who = borrower
+			}
+			if _, err := svc.ComplaintAction(ctx, who, cp.ID, step, note); err != nil {
+				return err
+			}
+		}
+	}
+	clk.Set(now)
+	if _, err := svc.EscalateOverdue(ctx); err != nil {
+		return err
+	}
+	// A colleague of a Chinese borrower, called last night with no record of it.
+	for _, p := range people {
+		if p.thirdParty == "" || p.country == "us" {
+			continue
+		}
+		ch, err := svc.SendCode(ctx, collection.CodeRequest{Purpose: collection.PurposeThirdParty, Kind: "phone", Value: p.phone(9), Client: "demo"})
+		if err != nil {
+			return err
+		}
+		msgs := outbox.Messages()
+		code := codeIn.FindString(msgs[len(msgs)-1].Text)
+		_, err = svc.ThirdParty(ctx, collection.ThirdPartyInput{Challenge: ch.ID, Code: code, Client: "demo", Object: true,
+			Report: &collection.ReportInput{At: now.Add(-20 * time.Hour), From: "+8617000000000", Said: "说我同事欠钱不还，让我转告他，不然就去公司找他。(demo)"}})
+		return err
+	}
+	return nil
+}
+
+var codeIn = regexp.MustCompile(`\d{6}`)
 
 var (
 	surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林"}
@@ -347,14 +425,25 @@ func (p *person) promise(ctx context.Context, svc *collection.Service, admin col
 	return err
 }
 
-// finish applies the states that are not history: holds, objections, opt-outs.
-func (p *person) finish(ctx context.Context, svc *collection.Service, admin collection.Principal) error {
+// finish applies the states that are not history: holds, objections, opt-outs,
+// and an accepted repayment plan (which puts on the plan_active hold).
+func (p *person) finish(ctx context.Context, svc *collection.Service, admin collection.Principal, now time.Time) error {
 	var err error
 	switch p.state {
 	case Disputed:
 		_, err = svc.CreateHold(ctx, admin, p.id, collection.HoldInput{Hold: "dispute", Note: "debtor disputes the amount (demo)"})
 	case PlanActive:
-		_, err = svc.CreateHold(ctx, admin, p.id, collection.HoldInput{Hold: "plan_active", Note: "3-month plan agreed (demo)"})
+		borrower := collection.Principal{Role: collection.RoleBorrower, Name: "borrower", BorrowerID: p.id}
+		var d *collection.Debt
+		if d, err = svc.Debt(ctx, admin, "L"+p.id[1:]); err != nil {
+			return err
+		}
+		var pl *collection.Plan
+		pl, err = svc.ProposePlan(ctx, borrower, collection.PlanInput{DebtID: d.ID, Monthly: (d.Outstanding + 2) / 3,
+			First: now.AddDate(0, 0, 5).Format(time.DateOnly), Note: "3-month plan (demo)"})
+		if err == nil {
+			_, err = svc.PlanAction(ctx, admin, pl.ID, collection.PlanActionAccept, nil)
+		}
 	case ContactObjected:
 		_, err = svc.UpdateParty(ctx, admin, p.contacts[0], collection.PartyUpdate{Objected: true})
 	case OptedOutSMS:

@@ -70,6 +70,22 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 		bs[0].ID != r.SampleParty || bs[0].Role != "debtor" {
 		t.Errorf("the sample phone %s: %+v, %v", r.SamplePhone, bs, err)
 	}
+	// Complaints in every state the pages show, and a report of a call on no record.
+	for name, tc := range map[string]struct {
+		f    collection.ComplaintFilter
+		want int
+	}{
+		"escalated (one overdue, one rated unsatisfied)": {collection.ComplaintFilter{Escalated: true}, 2},
+		"due within three days":                          {collection.ComplaintFilter{DueSoon: true}, 1},
+		"under investigation":                            {collection.ComplaintFilter{State: collection.ComplaintInvestigating}, 1},
+	} {
+		if list, err := svc.Complaints(ctx, admin, tc.f); err != nil || len(list) != tc.want {
+			t.Errorf("%s: %d complaints, %v; want %d", name, len(list), err, tc.want)
+		}
+	}
+	if reports, err := svc.Reports(ctx, admin, true); err != nil || len(reports) != 1 || len(reports[0].Agencies) != 1 {
+		t.Errorf("flagged reports: %+v, %v", reports, err)
+	}
 	// The collectors have worklists.
 	for _, l := range r.Logins {
 		if l.Role != collection.RoleCollector {
@@ -178,6 +194,9 @@ func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 		if err != nil || len(b.Holds) != 1 {
 			t.Errorf("state %d: holds %v (%v)", s, b.Holds, err)
 		}
+	}
+	if plans, err := svc.Plans(ctx, admin, borrowers[index(PlanActive, true)].ID); err != nil || len(plans) != 1 || plans[0].State != collection.PlanActive {
+		t.Errorf("the plan in force: %+v, %v", plans, err)
 	}
 	us := index(Disputed, false)
 	now = now.Add(10 * time.Hour) // 11:30 in New York
