@@ -559,6 +559,33 @@ func (s *Service) Complaints(ctx context.Context, p Principal, f ComplaintFilter
 	return list, nil
 }
 
+// ComplaintCounts counts the complaints the reminder and the regulator view
+// name: escalated, open past their deadline (Overdue) and open within
+// ReminderWindow of it (DueSoon), as the filters of Complaints choose them.
+type ComplaintCounts struct {
+	Escalated, Overdue, DueSoon int
+	// FlaggedReports counts third parties' reports of contacts on no record.
+	FlaggedReports int
+}
+
+// CountComplaints counts, in the database and without reading the complaints,
+// what the reminder and the regulator view show. Roles that read every agency's
+// cases may ask.
+func (s *Service) CountComplaints(ctx context.Context, p Principal) (ComplaintCounts, error) {
+	var c ComplaintCounts
+	if err := need(p, ActReadAll); err != nil {
+		return c, err
+	}
+	now := s.now()
+	err := s.db.R.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM complaints WHERE state = 'escalated'),
+		(SELECT COUNT(*) FROM complaints WHERE state IN ('received', 'acknowledged', 'investigating') AND due_at <= $1),
+		(SELECT COUNT(*) FROM complaints WHERE state IN ('received', 'acknowledged', 'investigating') AND due_at > $1 AND due_at <= $2),
+		(SELECT COUNT(*) FROM third_party_reports WHERE flagged)`, ms(now), ms(now.Add(ReminderWindow))).
+		Scan(&c.Escalated, &c.Overdue, &c.DueSoon, &c.FlaggedReports)
+	return c, err
+}
+
 // ComplaintReceipt is the receipt of a complaint's filing: its audit leaf with
 // an inclusion proof against a signed checkpoint, which `fairdebt audit
 // verify-receipt` checks offline.

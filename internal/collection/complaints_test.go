@@ -203,6 +203,14 @@ func TestComplaintLifecycle(t *testing.T) {
 	if n := due(); n != 1 {
 		t.Errorf("%d due soon a minute before the deadline, want 1", n)
 	}
+	if n, err := s.CountComplaints(ctx, comp); err != nil || n != (ComplaintCounts{Escalated: 1, DueSoon: 1}) {
+		t.Errorf("counts a minute before the deadline: %+v, %v", n, err)
+	}
+	setClock(second.DueAt)
+	if n, _ := s.CountComplaints(ctx, comp); n != (ComplaintCounts{Escalated: 1, Overdue: 1}) {
+		t.Errorf("counts at the deadline, before the sweep: %+v", n)
+	}
+	setClock(second.DueAt.Add(-time.Minute))
 	if n, err := s.EscalateOverdue(ctx); err != nil || n != 0 {
 		t.Fatalf("a minute before the deadline: %d, %v", n, err)
 	}
@@ -222,6 +230,12 @@ func TestComplaintLifecycle(t *testing.T) {
 	}
 	if _, err := s.Complaints(ctx, Principal{AgencyID: "A", Name: "agency"}, ComplaintFilter{}); !IsKind(err, Forbidden) {
 		t.Errorf("an agency listing complaints: %v", err)
+	}
+	if n, err := s.CountComplaints(ctx, comp); err != nil || n != (ComplaintCounts{Escalated: 2}) {
+		t.Errorf("counts after the sweep: %+v, %v", n, err)
+	}
+	if _, err := s.CountComplaints(ctx, Principal{AgencyID: "A", Name: "agency"}); !IsKind(err, Forbidden) {
+		t.Errorf("an agency counting complaints: %v", err)
 	}
 	if c, _ := s.Complaint(ctx, comp, second.ID); c.Events[len(c.Events)-1].Actor != "system" || c.State != ComplaintEscalated {
 		t.Errorf("the overdue complaint: %+v", c)

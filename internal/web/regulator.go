@@ -41,22 +41,12 @@ func (s *Server) regulator(w http.ResponseWriter, r *http.Request, p collection.
 	for _, l := range league {
 		d.League = append(d.League, leagueView{LeagueRow: l, Per10k: strconv.FormatFloat(l.ComplaintsPer10k, 'f', 1, 64), DeniedPct: percent(l.DenialRate)})
 	}
-	escalated, err := s.svc.Complaints(ctx, p, collection.ComplaintFilter{Escalated: true})
+	n, err := s.svc.CountComplaints(ctx, p)
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
 	}
-	overdue, err := s.svc.Complaints(ctx, p, collection.ComplaintFilter{Overdue: true})
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	reports, err := s.svc.Reports(ctx, p, true)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
-	}
-	d.Escalated, d.Overdue, d.OffSystem = len(escalated), len(overdue), len(reports)
+	d.Escalated, d.Overdue, d.OffSystem = n.Escalated, n.Overdue, n.FlaggedReports
 	st, err := s.svc.Stats(ctx, p, collection.StatsFilter{Zone: serverZone()})
 	if err != nil {
 		s.serviceError(w, r, err)

@@ -398,17 +398,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p collection.Princ
 	loc := s.localizer(r, &p)
 	d := &homePage{page: page{Title: tr(loc, "home.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)}, Handles: p.Can(collection.ActComplaints)}
 	if d.Handles {
-		for _, c := range []struct {
-			f collection.ComplaintFilter
-			n *int
-		}{{collection.ComplaintFilter{DueSoon: true}, &d.DueSoon}, {collection.ComplaintFilter{Overdue: true}, &d.Overdue}} {
-			list, err := s.svc.Complaints(r.Context(), p, c.f)
-			if err != nil {
-				s.serviceError(w, r, err)
-				return
-			}
-			*c.n = len(list)
+		n, err := s.svc.CountComplaints(r.Context(), p)
+		if err != nil {
+			s.serviceError(w, r, err)
+			return
 		}
+		d.DueSoon, d.Overdue = n.DueSoon, n.Overdue
 	}
 	s.render(w, r, http.StatusOK, "home", d)
 }
