@@ -341,18 +341,24 @@ func (s *Service) PayInstalment(ctx context.Context, p Principal, id string, i i
 // PlanGraceDays after its date (in the borrower's time zone), as the system;
 // it returns how many. serve runs it with the complaints' sweep.
 func (s *Service) BreakMissedPlans(ctx context.Context) (int, error) {
-	list, err := collect(ctx, s.db.R, func(r *sql.Rows) (*Plan, error) { return s.scanPlan(r) },
-		"SELECT "+planColumns+" FROM plans WHERE state = 'active' ORDER BY id")
+	type active struct {
+		plan *Plan
+		tz   string
+	}
+	// One query: each plan with its borrower's zone.
+	list, err := collect(ctx, s.db.R, func(r *sql.Rows) (active, error) {
+		var a active
+		var err error
+		a.plan, err = s.scanPlan(r, &a.tz)
+		return a, err
+	}, "SELECT "+planColumns+", (SELECT timezone FROM borrowers b WHERE b.id = plans.borrower_id) FROM plans WHERE state = 'active' ORDER BY id")
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, pl := range list {
-		var tz string
-		if err := s.db.R.QueryRowContext(ctx, "SELECT timezone FROM borrowers WHERE id = $1", pl.BorrowerID).Scan(&tz); err != nil {
-			return n, err
-		}
-		zone, err := policy.LoadLocation(tz)
+	for _, a := range list {
+		pl := a.plan
+		zone, err := policy.LoadLocation(a.tz)
 		if err != nil {
 			return n, err
 		}
@@ -386,11 +392,13 @@ func PlanMissed(schedule []Installment, now time.Time) bool {
 
 const planColumns = "id, borrower_id, debt_id, state, monthly, instalments, note, created_at, updated_at"
 
-func (s *Service) scanPlan(r interface{ Scan(...any) error }) (*Plan, error) {
+// scanPlan reads planColumns, and into extra any columns after them.
+func (s *Service) scanPlan(r interface{ Scan(...any) error }, extra ...any) (*Plan, error) {
 	var pl Plan
 	var data string
 	var created, updated int64
-	if err := r.Scan(&pl.ID, &pl.BorrowerID, &pl.DebtID, &pl.State, &pl.Monthly, &data, &pl.Note, &created, &updated); err != nil {
+	dest := append([]any{&pl.ID, &pl.BorrowerID, &pl.DebtID, &pl.State, &pl.Monthly, &data, &pl.Note, &created, &updated}, extra...)
+	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	pl.CreatedAt, pl.UpdatedAt = fromMS(created), fromMS(updated)
