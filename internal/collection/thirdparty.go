@@ -187,7 +187,7 @@ func (s *Service) matchReport(ctx context.Context, q querier, hashes []string, a
 	return attempt, agencies, nil
 }
 
-// suppressedParties is the SQL condition that a party (aliased p) has a number
+// suppressedParty is the SQL condition that a party (aliased p) has a number
 // a third party suppressed.
 const suppressedParty = `EXISTS (SELECT 1 FROM contact_methods sm JOIN suppressions sx ON sx.hash = sm.value_hash WHERE sm.party_id = p.id)`
 

@@ -196,8 +196,7 @@ func (s *Server) letter(w http.ResponseWriter, r *http.Request, p collection.Pri
 	}
 	zone := zoneOf(c.Timezone)
 	for _, a := range attempts {
-		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: a.PartyName, Role: a.PartyRole,
-			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a.Attempt, lang)})
+		d.Attempts = append(d.Attempts, attemptRow(a.Attempt, a.PartyName, zone, lang))
 	}
 	s.render(w, r, http.StatusOK, "letter", d)
 }

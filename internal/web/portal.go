@@ -85,8 +85,9 @@ func (s *Server) renderPortalLogin(w http.ResponseWriter, r *http.Request, statu
 }
 
 // publicFormOK checks the double-submit token of a form posted without a session
-// (the portal's sign-in, the third-party page).
-func (s *Server) publicFormOK(w http.ResponseWriter, r *http.Request) bool {
+// (the portal's sign-in, the third-party page). When it fails, expired shows the
+// form again, with the message, as 403.
+func (s *Server) publicFormOK(w http.ResponseWriter, r *http.Request, expired func(msg string)) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		s.forbidden(w, r)
@@ -94,21 +95,28 @@ func (s *Server) publicFormOK(w http.ResponseWriter, r *http.Request) bool {
 	}
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !sameToken(r.PostFormValue("csrf"), c.Value) {
-		loc := s.localizer(r, nil)
-		if strings.HasPrefix(r.URL.Path, "/third-party") {
-			s.renderThirdParty(w, r, http.StatusForbidden, &thirdPartyPage{page: page{Error: tr(loc, "login.expired")}})
-		} else {
-			s.renderPortalLogin(w, r, http.StatusForbidden, "portal_login", tr(loc, "login.expired"), "", nil)
-		}
+		expired(tr(s.localizer(r, nil), "login.expired"))
 		return false
 	}
 	return true
 }
 
+// portalExpired shows the portal's sign-in form again after an expired form.
+func (s *Server) portalExpired(w http.ResponseWriter, r *http.Request) func(string) {
+	return func(msg string) { s.renderPortalLogin(w, r, http.StatusForbidden, "portal_login", msg, "", nil) }
+}
+
+// attemptRow is an attempt as the portal and the complaint letter list it, in
+// the borrower's zone, aimed at the person named to.
+func attemptRow(a collection.Attempt, to string, zone *time.Location, lang string) portalAttempt {
+	return portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: to, Role: a.PartyRole, Channel: a.Channel,
+		Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a, lang)}
+}
+
 // portalSendCode sends a code to the number or address the borrower typed, if it
 // is registered for a borrower, and shows the code form whatever the case.
 func (s *Server) portalSendCode(w http.ResponseWriter, r *http.Request) {
-	if !s.publicFormOK(w, r) {
+	if !s.publicFormOK(w, r, s.portalExpired(w, r)) {
 		return
 	}
 	loc := s.localizer(r, nil)
@@ -138,7 +146,7 @@ func (s *Server) portalSendCode(w http.ResponseWriter, r *http.Request) {
 
 // portalVerify signs the borrower in with the code.
 func (s *Server) portalVerify(w http.ResponseWriter, r *http.Request) {
-	if !s.publicFormOK(w, r) {
+	if !s.publicFormOK(w, r, s.portalExpired(w, r)) {
 		return
 	}
 	loc := s.localizer(r, nil)
@@ -202,8 +210,7 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request, p collection.Pri
 		d.Parties = append(d.Parties, pp)
 	}
 	for _, a := range v.Attempts {
-		d.Attempts = append(d.Attempts, portalAttempt{At: a.At.In(zone).Format("2006-01-02 15:04 MST"), To: names[a.PartyID], Role: a.PartyRole,
-			Channel: a.Channel, Result: a.Result, Allowed: a.Allowed, Reasons: reasons(a, lang)})
+		d.Attempts = append(d.Attempts, attemptRow(a, names[a.PartyID], zone, lang))
 	}
 	answers, err := s.svc.DisputeAnswers(r.Context(), p, p.BorrowerID)
 	if err != nil {

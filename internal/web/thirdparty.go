@@ -45,9 +45,16 @@ func (s *Server) renderThirdParty(w http.ResponseWriter, r *http.Request, status
 	s.render(w, r, status, "thirdparty", d)
 }
 
+// thirdPartyExpired shows the third-party page again after an expired form.
+func (s *Server) thirdPartyExpired(w http.ResponseWriter, r *http.Request) func(string) {
+	return func(msg string) {
+		s.renderThirdParty(w, r, http.StatusForbidden, &thirdPartyPage{page: page{Error: msg}})
+	}
+}
+
 // thirdPartyCode sends a code to the number the person typed.
 func (s *Server) thirdPartyCode(w http.ResponseWriter, r *http.Request) {
-	if !s.publicFormOK(w, r) {
+	if !s.publicFormOK(w, r, s.thirdPartyExpired(w, r)) {
 		return
 	}
 	loc := s.localizer(r, nil)
@@ -77,7 +84,7 @@ func (s *Server) thirdPartyCode(w http.ResponseWriter, r *http.Request) {
 
 // thirdPartySubmit carries out the objection and the report.
 func (s *Server) thirdPartySubmit(w http.ResponseWriter, r *http.Request) {
-	if !s.publicFormOK(w, r) {
+	if !s.publicFormOK(w, r, s.thirdPartyExpired(w, r)) {
 		return
 	}
 	loc := s.localizer(r, nil)
