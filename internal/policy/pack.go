@@ -922,22 +922,28 @@ func (p *Pack) buildObligationTable() {
 // calendar days of receipt, or, once the lender extends it (a complex case; in
 // the US a response "in progress"), within ExtendedDays. Days end at midnight in
 // the complainant's time zone.
+//
+// A deadline cites the catalogue like a rule does, or, where the catalogue has
+// no source for it, carries confidence U and a Note saying where the figures
+// come from: a documented, configurable default. A deadline never denies a
+// contact; it only decides when a complaint is overdue.
 type ComplaintSLA struct {
-	RespondDays, ExtendedDays int
-	Citation, Confidence      string
+	RespondDays, ExtendedDays  int
+	Citation, Confidence, Note string
 }
 
 // DefaultComplaintSLA is the deadline of a pack that names none: 15 days,
 // extendable to 30 (the cn pack's, a documented default).
-var DefaultComplaintSLA = ComplaintSLA{RespondDays: 15, ExtendedDays: 30, Confidence: "U"}
+var DefaultComplaintSLA = ComplaintSLA{RespondDays: 15, ExtendedDays: 30, Confidence: "U",
+	Note: "fairdebt's default for a pack that names no deadline: the cn pack's figures"}
 
 func compileComplaints(r *nodeReader, n *yaml.Node) ComplaintSLA {
-	f := r.fields(n, "complaints", "respond_days", "extended_days", "citation", "confidence")
+	f := r.fields(n, "complaints", "respond_days", "extended_days", "citation", "confidence", "note")
 	if f == nil {
 		return ComplaintSLA{}
 	}
 	var c ComplaintSLA
-	for _, k := range []string{"respond_days", "extended_days", "citation", "confidence"} {
+	for _, k := range []string{"respond_days", "extended_days", "confidence"} {
 		r.require(n, f, "complaints", k)
 	}
 	if v := f["respond_days"]; v != nil {
@@ -954,6 +960,12 @@ func compileComplaints(r *nodeReader, n *yaml.Node) ComplaintSLA {
 	}
 	if v := f["confidence"]; v != nil {
 		c.Confidence = readConfidence(r, v, "complaints")
+	}
+	if v := f["note"]; v != nil {
+		c.Note = r.str(v, "complaints.note")
+	}
+	if c.Citation == "" && f["confidence"] != nil && (c.Confidence != "U" || c.Note == "") {
+		r.errorf(n, "complaints: without a citation the deadline must be confidence U with a note saying where its figures come from")
 	}
 	return c
 }

@@ -113,8 +113,12 @@ func TestCitationsAreInRegulationsCatalogue(t *testing.T) {
 				t.Errorf("pack %s obligation %s: citation %q does not appear verbatim in %s", name, o.ID, o.Citation, path)
 			}
 		}
-		if c := p.Complaints.Citation; c == "" || !strings.Contains(catalogue, c) {
-			t.Errorf("pack %s complaints: citation %q does not appear verbatim in %s", name, c, path)
+		// A deadline the catalogue has no source for is a U default that says so.
+		switch c := p.Complaints; {
+		case c.Citation == "" && (c.Confidence != "U" || c.Note == ""):
+			t.Errorf("pack %s complaints: no citation, yet confidence %q and note %q", name, c.Confidence, c.Note)
+		case c.Citation != "" && !strings.Contains(catalogue, c.Citation):
+			t.Errorf("pack %s complaints: citation %q does not appear verbatim in %s", name, c.Citation, path)
 		}
 	}
 }
@@ -143,10 +147,19 @@ func TestComplaintSLA(t *testing.T) {
 		lines(`complaints: {respond_days: 0, extended_days: 15, citation: x, confidence: R}`),
 		lines(`complaints: {respond_days: 15, citation: x, confidence: R}`),
 		lines(`complaints: {respond_days: 15, extended_days: 30, citation: x, confidence: maybe}`),
+		lines(`complaints: {respond_days: 15, extended_days: 30, confidence: R}`),
+		lines(`complaints: {respond_days: 15, extended_days: 30, confidence: U}`),
+		lines(`complaints: {respond_days: 15, extended_days: 30, confidence: R, note: from a blog}`),
 	} {
 		if _, _, err := reg.WithPack("acme.yaml", []byte(lines(`pack: acme`, `name: {zh: 某, en: ACME}`)+bad+rule)); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
+	}
+	uncited := lines(`complaints: {respond_days: 10, extended_days: 20, confidence: U, note: "the lender's own promise"}`)
+	if _, p, err := reg.WithPack("acme.yaml", []byte(lines(`pack: acme`, `name: {zh: 某, en: ACME}`)+uncited+rule)); err != nil {
+		t.Errorf("refused a U deadline with a note: %v", err)
+	} else if p.Complaints.RespondDays != 10 || p.Complaints.Note != "the lender's own promise" {
+		t.Errorf("U deadline read as %+v", p.Complaints)
 	}
 }
 
