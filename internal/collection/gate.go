@@ -25,7 +25,7 @@ type AttemptInput struct {
 	PartyID         string `json:"party_id"`
 	ContactMethodID string `json:"contact_method_id,omitempty" doc:"the number or address to be used; must belong to the party"`
 	Channel         string `json:"channel" enum:"call,sms,im,email,letter,visit,social_post"`
-	Purpose         string `json:"purpose,omitempty" enum:"collect,locate" doc:"collect when omitted"`
+	Purpose         string `json:"purpose,omitempty" enum:"collect,locate,remind" doc:"collect when omitted; remind (the debtor only) while an instalment of an active repayment plan is due"`
 	Message         string `json:"message,omitempty" maxLength:"16384" doc:"the text to be sent or the call script"`
 	Collectors      int    `json:"collectors,omitempty" minimum:"0" maximum:"20" doc:"collectors present (visits); 1 when omitted"`
 	// CallerIDRegistered is true when omitted.
@@ -131,6 +131,11 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		role := st.role(in.PartyID)
 		if role == 0 {
 			return notFoundIf(true, "party_id", "party", in.PartyID)
+		}
+		if purpose == policy.Remind {
+			if err := s.checkReminder(ctx, tx, in.CaseID, role, now.In(st.debtor.Location)); err != nil {
+				return err
+			}
 		}
 		var method any
 		if in.ContactMethodID != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
@@ -372,6 +373,72 @@ func (s *Service) BreakMissedPlans(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// ReminderDays is how many days before an instalment's date a reminder of it
+// may be sent: fairdebt's default, no regulation sets it.
+const ReminderDays = 3
+
+// InstalmentDue reports whether an unpaid instalment of schedule falls due within
+// ReminderDays of now's calendar day, or is past its date (a plan still active
+// is within its grace period), in now's location.
+func InstalmentDue(schedule []Installment, now time.Time) bool {
+	horizon := now.AddDate(0, 0, ReminderDays).Format(time.DateOnly)
+	for _, in := range schedule {
+		if in.Paid < in.Amount && in.DueDate <= horizon {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReminder refuses the purpose remind unless the contact is the debtor and
+// an instalment of an active plan on the case's debt is due (now in the debtor's
+// zone): a reminder is not a way round what a pack says of collection.
+func (s *Service) checkReminder(ctx context.Context, tx *sql.Tx, caseID string, role policy.Role, now time.Time) error {
+	if role != policy.Debtor {
+		return invalid("purpose", "a reminder of an instalment goes to the debtor only", "还款提醒只能发给借款人本人")
+	}
+	if due, err := dueOnCase(ctx, tx, caseID, now); err != nil || due {
+		return err
+	}
+	return invalid("purpose", fmt.Sprintf("remind: no instalment of an active repayment plan on this debt is due within %d days", ReminderDays),
+		fmt.Sprintf("还款提醒：该债务没有生效中的还款计划在 %d 天内有到期分期", ReminderDays))
+}
+
+// dueOnCase reports whether an instalment of an active plan on the case's debt
+// is due (InstalmentDue, now in the borrower's zone).
+func dueOnCase(ctx context.Context, q querier, caseID string, now time.Time) (bool, error) {
+	schedules, err := collect(ctx, q, func(r *sql.Rows) ([]Installment, error) {
+		var data string
+		var schedule []Installment
+		if err := r.Scan(&data); err != nil {
+			return nil, err
+		}
+		return schedule, json.Unmarshal([]byte(data), &schedule)
+	}, `SELECT instalments FROM plans WHERE state = 'active' AND debt_id = (SELECT debt_id FROM cases WHERE id = $1)`, caseID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(schedules, func(s []Installment) bool { return InstalmentDue(s, now) }), nil
+}
+
+// ReminderDue reports whether the case's debtor may be sent a reminder of an
+// instalment now (see InstalmentDue), to those who see the case.
+func (s *Service) ReminderDue(ctx context.Context, p Principal, caseID string) (bool, error) {
+	c, err := s.Case(ctx, p, caseID)
+	if err != nil {
+		return false, err
+	}
+	var tz string
+	if err := s.db.R.QueryRowContext(ctx, "SELECT timezone FROM borrowers WHERE id = $1", c.BorrowerID).Scan(&tz); err != nil {
+		return false, err
+	}
+	zone, err := policy.LoadLocation(tz)
+	if err != nil {
+		return false, err
+	}
+	return dueOnCase(ctx, s.db.R, caseID, s.now().In(zone))
 }
 
 // PlanMissed reports whether an instalment is unpaid more than PlanGraceDays

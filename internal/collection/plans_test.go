@@ -3,6 +3,7 @@ package collection
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -180,4 +181,82 @@ func TestPlanLifecycle(t *testing.T) {
 		t.Errorf("the note is stored as %q (%v)", sealed, err)
 	}
 	verifyAuditLog(t, s)
+}
+
+func TestInstalmentDue(t *testing.T) {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	sched := []Installment{{DueDate: "2026-11-10", Amount: 5, Paid: 5}, {DueDate: "2026-12-10", Amount: 5}}
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{
+		{time.Date(2026, 12, 6, 12, 0, 0, 0, shanghai), false},  // four days ahead
+		{time.Date(2026, 12, 7, 0, 30, 0, 0, shanghai), true},   // three days ahead in Shanghai
+		{time.Date(2026, 12, 6, 16, 30, 0, 0, time.UTC), false}, // the same instant, still the 6th in UTC
+		{time.Date(2026, 12, 14, 9, 0, 0, 0, shanghai), true},   // past its date, unpaid
+	} {
+		if got := InstalmentDue(sched, tc.now); got != tc.want {
+			t.Errorf("due at %s: %v, want %v", tc.now, got, tc.want)
+		}
+	}
+	sched[1].Paid = 5
+	if InstalmentDue(sched, time.Date(2026, 12, 9, 0, 0, 0, 0, shanghai)) {
+		t.Error("a paid instalment is due")
+	}
+}
+
+// The purpose remind: only to the debtor, only while an instalment of an active
+// plan on the case's debt is due; the attempt is then decided and recorded as a
+// reminder.
+func TestReminderNeedsADueInstalment(t *testing.T) {
+	s, _, setClock := portalWorld(t) // 2026-11-02 10:00 in Shanghai
+	ctx := context.Background()
+	admin := Principal{Admin: true, Role: RoleAdmin, Name: "admin"}
+	borrower := Principal{Role: RoleBorrower, Name: "borrower", BorrowerID: "B1"}
+	if _, err := s.CreateDebt(ctx, admin, DebtInput{ID: "DB9", BorrowerID: "B1", Currency: "CNY", Principal: 30000,
+		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 30000}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCase(ctx, admin, CaseInput{ID: "C9", DebtID: "DB9", AgencyID: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	remind := func(caseID, party string) (*Attempt, error) {
+		return s.Decide(ctx, admin, AttemptInput{CaseID: caseID, PartyID: party, Channel: "sms", Purpose: "remind", Message: "Your instalment is due soon."})
+	}
+	if _, err := remind("C9", "B1"); err == nil {
+		t.Fatal("a reminder with no plan accepted")
+	}
+	pl, err := s.ProposePlan(ctx, borrower, PlanInput{DebtID: "DB9", Monthly: 10000, First: "2026-11-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PlanAction(ctx, admin, pl.ID, PlanActionAccept, nil); err != nil {
+		t.Fatal(err)
+	}
+	var before int
+	count := func() int {
+		var n int
+		if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM attempts").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before = count()
+	if _, err := remind("C9", "B1"); err == nil || !strings.Contains(err.Error(), "within 3 days") {
+		t.Fatalf("eight days before the instalment: %v", err)
+	}
+	setClock(time.Date(2026, 11, 7, 2, 0, 0, 0, time.UTC)) // 11-07 10:00 in Shanghai: three days before
+	if _, err := remind("C9", "P1"); err == nil {
+		t.Fatal("a reminder to the emergency contact accepted")
+	}
+	if _, err := remind("C1", "B1"); err == nil {
+		t.Fatal("a reminder on a debt without a plan accepted")
+	}
+	if n := count(); n != before {
+		t.Fatalf("refused reminders recorded %d attempts", n-before)
+	}
+	a, err := remind("C9", "B1")
+	if err != nil || a.Purpose != "remind" || !a.Allowed {
+		t.Fatalf("a reminder three days before: %+v, %v", a, err)
+	}
 }

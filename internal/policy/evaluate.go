@@ -34,7 +34,7 @@ func Evaluate(p *Pack, s *Snapshot, a *Attempt) Decision {
 		curable = curable && r.kind.timeBased()
 	}
 	d.Allowed = len(d.Violations) == 0
-	d.Obligations = p.obligationTable[a.Channel%(SocialPost+1)][e.role][a.Purpose%(Locate+1)]
+	d.Obligations = p.obligationTable[a.Channel%(SocialPost+1)][e.role][a.Purpose%(Remind+1)]
 	if !d.Allowed && curable {
 		d.NextAllowedAt = e.nextAllowed(a.At)
 	}
@@ -178,7 +178,7 @@ func floorDiv(a, b int64) int64 {
 // applies reports whether r governs this attempt on this local day.
 func (e *evaluation) applies(r *rule, day int64) bool {
 	return r.channels.matches(uint8(e.a.Channel)) && r.roles.matches(uint8(e.role)) &&
-		day >= r.from && day <= r.until
+		r.forPurposes.matches(uint8(e.a.Purpose)) && day >= r.from && day <= r.until
 }
 
 // violated reports whether the attempt, made at t (local day and minute given),

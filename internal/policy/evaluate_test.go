@@ -817,3 +817,59 @@ func TestDecodeInconvenientTimes(t *testing.T) {
 		}
 	}
 }
+
+// A rule's purposes filter: a pack can stop collection under a hold and still let
+// the reminder of a due instalment through; the reminder stays under every rule
+// that names no purposes (quiet hours here).
+func TestRulePurposesFilter(t *testing.T) {
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ny = "America/New_York"
+	_, p, err := reg.WithPack("acme.yaml", []byte(`
+pack: acme
+extends: us
+rules:
+  - id: acme.plan_calls
+    category: status_hold
+    kind: hold
+    citation: ACME repayment-plan terms §3
+    confidence: T
+    channels: [call]
+    purposes: [collect, locate]
+    params: {holds: [plan_active]}
+    reason: {zh: "还款计划履行中。", en: "A repayment plan is being kept."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := &Snapshot{Debtor: DebtorInfo{ID: "D1", Location: mustLoc(t, ny), Holds: HoldSet(0).With(HoldPlanActive)}, Parties: debtorOnly}
+	a := &Attempt{Party: "D1", Channel: Call, At: at(t, ny, "2026-11-24 10:00"), Purpose: Collect, CallerIDRegistered: true}
+	expect(t, Evaluate(p, snap, a), "acme.plan_calls")
+	a.Purpose = Locate
+	expect(t, Evaluate(p, snap, a), "acme.plan_calls")
+	a.Purpose = Remind
+	if d := Evaluate(p, snap, a); !d.Allowed {
+		t.Fatalf("a reminder under the plan was denied: %v", ruleIDs(d))
+	}
+	a.At = at(t, ny, "2026-11-24 21:30")
+	expect(t, Evaluate(p, snap, a), "us.quiet_hours")
+	a.Purpose, a.At, a.Channel = Collect, at(t, ny, "2026-11-24 10:00"), SMS
+	if d := Evaluate(p, snap, a); !d.Allowed {
+		t.Fatalf("the rule names calls only, yet an SMS was denied: %v", ruleIDs(d))
+	}
+	snap.Debtor.Holds = 0
+	a.Channel = Call
+	if d := Evaluate(p, snap, a); !d.Allowed {
+		t.Fatalf("without the hold a call was denied: %v", ruleIDs(d))
+	}
+	if _, _, err := reg.WithPack("bad.yaml", []byte(`
+pack: bad
+extends: us
+rules:
+  - {id: bad.x, category: status_hold, kind: hold, citation: x, confidence: T, purposes: [chat], params: {holds: [plan_active]}, reason: {zh: 某, en: x}}
+`)); err == nil || !strings.Contains(err.Error(), "purposes") {
+		t.Fatalf("an unknown purpose: %v", err)
+	}
+}

@@ -35,7 +35,7 @@ type Pack struct {
 	obligations []obligationRule
 	screener    contentScreener
 	// obligationTable[channel][role][purpose] lists the obligations of a contact.
-	obligationTable [SocialPost + 1][ThirdParty + 1][Locate + 1][]string
+	obligationTable [SocialPost + 1][ThirdParty + 1][Remind + 1][]string
 	// contentWant[role] is the content categories the rules can look at in a
 	// message to a person of that role: what the screener must decide.
 	contentWant [ThirdParty + 1]screen.Set
@@ -113,10 +113,11 @@ type rule struct {
 	kind       ruleKind
 	params     string // a one-line summary for listings
 
-	channels set // attempt channels the rule applies to; 0 means all
-	roles    set // roles of the person contacted; 0 means all
-	from     int64
-	until    int64
+	channels    set // attempt channels the rule applies to; 0 means all
+	roles       set // roles of the person contacted; 0 means all
+	forPurposes set // purposes of the attempts the rule applies to; 0 means all
+	from        int64
+	until       int64
 
 	start, end int // quiet hours, minutes after local midnight
 	max, days  int
@@ -496,7 +497,7 @@ func (p *Pack) buildContentWant() {
 
 // compileRuleEntry adds, replaces or disables one rule of p.
 func compileRuleEntry(r *nodeReader, p *Pack, n *yaml.Node, what string) {
-	f := r.fields(n, what, "id", "category", "kind", "citation", "confidence", "channels", "roles",
+	f := r.fields(n, what, "id", "category", "kind", "citation", "confidence", "channels", "roles", "purposes",
 		"from", "until", "params", "reason", "replaces", "disabled")
 	if f == nil || !r.require(n, f, what, "id") {
 		return
@@ -593,6 +594,9 @@ func compileRule(r *nodeReader, p *Pack, n *yaml.Node, f map[string]*yaml.Node, 
 	}
 	if v := f["roles"]; v != nil {
 		ru.roles = readRoles(r, v, what+".roles")
+	}
+	if v := f["purposes"]; v != nil {
+		ru.forPurposes = readPurposes(r, v, what+".purposes")
 	}
 	if v := f["from"]; v != nil {
 		ru.from = readDate(r, v, what+".from")

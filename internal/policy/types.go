@@ -166,13 +166,17 @@ func ParseResult(s string) (Result, error) {
 // Purpose is why a contact is made.
 type Purpose uint8
 
-// The purposes.
+// The purposes. Remind is a reminder to the debtor of an instalment due under a
+// repayment plan they agreed; a pack may let it through where it stops
+// collection (a rule's purposes filter), and the collection service accepts it
+// only while an instalment is due.
 const (
 	Collect Purpose = iota + 1
 	Locate
+	Remind
 )
 
-var purposeNames = enum{"", "collect", "locate"}
+var purposeNames = enum{"", "collect", "locate", "remind"}
 
 func (p Purpose) String() string { return purposeNames.name(uint8(p)) }
 

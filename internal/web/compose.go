@@ -12,11 +12,12 @@ import (
 
 // msgTemplate is a message a collector may start from. Toward anyone but the
 // debtor only location templates are offered: they ask the person to pass on a
-// request to call back and say nothing about a debt.
+// request to call back and say nothing about a debt. The reminder of an
+// instalment is offered only while one is due (collection.ReminderDue).
 type msgTemplate struct {
 	ID      string
 	Roles   []string // the party roles it may be sent to
-	Purpose string   // the attempt's purpose: collect or locate
+	Purpose string   // the attempt's purpose: collect, locate or remind
 	ZH, EN  string   // with {name}, {amount}, {dpd}, {lender}
 }
 
@@ -27,6 +28,9 @@ var msgTemplates = []msgTemplate{
 	{ID: "callback", Roles: []string{"debtor"}, Purpose: "collect",
 		ZH: "{name}您好，请您方便时回电{lender}，谢谢。",
 		EN: "Dear {name}, please call {lender} back when convenient. Thank you."},
+	{ID: "instalment", Roles: []string{"debtor"}, Purpose: "remind",
+		ZH: "{name}您好，提醒您：按您与{lender}约定的还款计划，下一期还款即将到期或已到期，请按时还款。谢谢。",
+		EN: "Dear {name}, a reminder: the next instalment of the repayment plan you agreed with {lender} is due. Thank you."},
 	{ID: "locate", Roles: []string{"emergency_contact", "third_party"}, Purpose: "locate",
 		ZH: "您好，我们想联系{name}，如方便请转告其回电，谢谢。",
 		EN: "Hello, we are trying to reach {name}. If you can, please ask them to call us back. Thank you."},
@@ -84,6 +88,14 @@ func (s *Server) compose(w http.ResponseWriter, r *http.Request, p collection.Pr
 		Case: row, CanWork: p.Can(collection.ActWork) && c.Status == collection.CaseOpen},
 		Party: partyView{ID: pt.ID, Name: pt.Name, Role: pt.Role}}
 	allowed := templatesFor(pt.Role)
+	due, err := s.svc.ReminderDue(ctx, p, c.ID)
+	if err != nil {
+		s.serviceError(w, r, err)
+		return
+	}
+	if !due {
+		allowed = slices.DeleteFunc(allowed, func(t msgTemplate) bool { return t.Purpose == "remind" })
+	}
 	for _, t := range allowed {
 		data.Templates = append(data.Templates, t.ID)
 	}

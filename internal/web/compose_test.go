@@ -35,7 +35,7 @@ func TestComposer(t *testing.T) {
 	e.signIn(t, c, "collector1", collectorPass)
 	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1/compose?party=B1", nil)
 	if page.status != 200 || !strings.Contains(page.body, `id="template-reminder"`) || !strings.Contains(page.body, `id="template-callback"`) ||
-		strings.Contains(page.body, `id="template-locate"`) {
+		strings.Contains(page.body, `id="template-locate"`) || strings.Contains(page.body, `id="template-instalment"`) {
 		t.Fatalf("debtor's composer: %d\n%s", page.status, page.body)
 	}
 	if !strings.Contains(page.body, "Synthetic Debtor 1您好") || !strings.Contains(page.body, "CNY 1234.56") || !strings.Contains(page.body, "Synthetic Lender") ||
@@ -87,5 +87,37 @@ func TestComposer(t *testing.T) {
 	shown := do(t, c, "GET", e.srv.URL+res.header.Get("Location"), nil)
 	if !strings.Contains(shown.body, `class="decision denied"`) || strings.Contains(shown.body, threat) {
 		t.Fatalf("the refusal page (must not echo the message):\n%s", shown.body)
+	}
+}
+
+// The reminder of an instalment is offered once a plan is in force and an
+// instalment is due, and is sent with the purpose remind.
+func TestComposerInstalmentReminder(t *testing.T) {
+	e := start(t) // 2026-11-02 10:00 in Shanghai
+	ctx := context.Background()
+	admin := collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "admin"}
+	pl, err := e.svc.ProposePlan(ctx, collection.Principal{Role: collection.RoleBorrower, BorrowerID: "B1"},
+		collection.PlanInput{DebtID: "D1", Monthly: 20000, First: "2026-11-05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.PlanAction(ctx, admin, pl.ID, collection.PlanActionAccept, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t)
+	e.signIn(t, c, "collector1", collectorPass)
+	page := do(t, c, "GET", e.srv.URL+"/cases/CASE1/compose?party=B1&template=instalment", nil)
+	if page.status != 200 || !strings.Contains(page.body, `id="template-instalment"`) || !strings.Contains(page.body, `name="purpose" value="remind"`) ||
+		!strings.Contains(page.body, "按您与Synthetic Lender约定的还款计划") {
+		t.Fatalf("the composer with an instalment due:\n%s", page.body)
+	}
+	res := do(t, c, "POST", e.srv.URL+"/cases/CASE1/attempts", url.Values{"csrf": {csrfOf(t, page.body)}, "party_id": {"B1"}, "channel": {"sms"},
+		"purpose": {"remind"}, "message": {"Dear Synthetic Debtor 1, a reminder: your instalment is due."}})
+	m := attemptParam.FindStringSubmatch(res.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("send: %d %q %s", res.status, res.header.Get("Location"), res.body)
+	}
+	if a, err := e.svc.Attempt(ctx, admin, m[1]); err != nil || !a.Allowed || a.Purpose != "remind" {
+		t.Fatalf("the reminder: %+v, %v", a, err)
 	}
 }
