@@ -873,3 +873,14 @@ rules:
 		t.Fatalf("an unknown purpose: %v", err)
 	}
 }
+
+// A cap counts only the results it names; any other rule counts every contact.
+func TestCountsToward(t *testing.T) {
+	p := mustPack(t, "cn")
+	if !p.CountsToward("cn.frequency.connected_calls_per_day", Connected) || p.CountsToward("cn.frequency.connected_calls_per_day", NoAnswer) {
+		t.Error("the connected-calls cap")
+	}
+	if !p.CountsToward("cn.quiet_hours", NoAnswer) || !p.CountsToward("no.such.rule", NoAnswer) {
+		t.Error("a rule that is not a cap")
+	}
+}

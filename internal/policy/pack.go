@@ -224,6 +224,20 @@ func (p *Pack) HistoryNeeds() (window time.Duration, debtorAttempts int, allNonD
 	return time.Duration(days+1) * 25 * time.Hour, debtorAttempts, allNonDebtor
 }
 
+// CountsToward reports whether a contact with result res counts toward the rule
+// with id: for a cap, whether res is among the results the cap counts; for any
+// other rule, true. The gate denies an attempt once a cap is reached, whatever
+// its outcome would be; an audit of contacts already made (the evidence
+// analyser) holds a contact to break a cap only when it is of the kind counted.
+func (p *Pack) CountsToward(id string, res Result) bool {
+	for i := range p.rules {
+		if r := &p.rules[i]; r.ID == id {
+			return r.kind != kindCap || r.results.matches(uint8(res))
+		}
+	}
+	return true
+}
+
 // Rules lists the pack's rules in evaluation order.
 func (p *Pack) Rules() []RuleInfo {
 	out := make([]RuleInfo, len(p.rules))
