@@ -29,6 +29,9 @@ func TestCategories(t *testing.T) {
 		{"去小额贷款公司借一笔先还上", []string{"induce_borrowing", "debt_disclosure"}},
 		{"this is the police", []string{"false_authority"}},
 		{"I will break your legs", []string{"threat_violence"}},
+		// A veiled threat against the family; a compliment on clothes is not one.
+		{"再不还钱就让你全家好看", []string{"threat_violence", "debt_disclosure"}},
+		{"这件衣服你全家穿都好看", nil},
 	}
 	for _, c := range cases {
 		got := s.Categories(c.text).Names()
