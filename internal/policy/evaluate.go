@@ -20,8 +20,26 @@ const maxNextSteps = 64
 // A party the snapshot does not list is treated as an unrelated third party with no
 // consent, so a mistake in the snapshot fails closed.
 func Evaluate(p *Pack, s *Snapshot, a *Attempt) Decision {
+	return evaluate(p, s, a, nil)
+}
+
+// Evaluator evaluates attempts one after another and keeps the memory a long
+// history needs from one to the next: for a caller that evaluates many attempts
+// against histories of thousands of contacts (the evidence analyser's replay).
+// Its decisions are Evaluate's. The zero value is ready; it is not safe for
+// concurrent use.
+type Evaluator struct{ heap []entry }
+
+// Evaluate is Evaluate, reusing ev's memory.
+func (ev *Evaluator) Evaluate(p *Pack, s *Snapshot, a *Attempt) Decision {
+	return evaluate(p, s, a, &ev.heap)
+}
+
+// evaluate is Evaluate; a history too long for the evaluation's own buffer goes
+// into *heap when it has room, and a new one is kept there (heap may be nil).
+func evaluate(p *Pack, s *Snapshot, a *Attempt, heap *[]entry) Decision {
 	var e evaluation
-	e.init(p, s, a)
+	e.init(p, s, a, heap)
 	d := Decision{Violations: []Violation{}}
 	curable := true
 	day, minute := e.local(a.At)
@@ -81,7 +99,7 @@ type entry struct {
 	toDebtor  bool
 }
 
-func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
+func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt, heap *[]entry) {
 	e.p, e.s, e.a = p, s, a
 	e.role = ThirdParty
 	for i := range s.Parties {
@@ -111,7 +129,14 @@ func (e *evaluation) init(p *Pack, s *Snapshot, a *Attempt) {
 	}
 	var hist []entry
 	if n := len(s.History); n > len(e.histBuf) {
-		e.histHeap = make([]entry, n)
+		if heap != nil && cap(*heap) >= n {
+			e.histHeap = (*heap)[:n]
+		} else {
+			e.histHeap = make([]entry, n)
+			if heap != nil {
+				*heap = e.histHeap
+			}
+		}
 		hist = e.histHeap
 	} else {
 		hist = e.histBuf[:n]

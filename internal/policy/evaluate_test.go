@@ -884,3 +884,54 @@ func TestCountsToward(t *testing.T) {
 		t.Error("a rule that is not a cap")
 	}
 }
+
+// HistoryNeeds asks for what the rules count and no more: a week for a CEL
+// rule (attempts_7d) only when the pack has one.
+func TestHistoryNeeds(t *testing.T) {
+	for name, want := range map[string]time.Duration{"cn": 2 * 25 * time.Hour, "us": 8 * 25 * time.Hour} {
+		if w, _, _ := mustPack(t, name).HistoryNeeds(); w != want {
+			t.Errorf("%s: window %v, want %v", name, w, want)
+		}
+	}
+	if _, n, _ := mustPack(t, "cn").HistoryNeeds(); n != 3 {
+		t.Errorf("cn: %d debtor attempts, want 3 (cn.third_party.debtor_unreachable_only)", n)
+	}
+	reg, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, p, err := reg.WithPack("cel.yaml", []byte(`
+pack: cel7
+extends: cn
+rules:
+  - id: cel7.week
+    category: frequency
+    kind: cel
+    citation: CBA 2026 指引
+    confidence: R
+    params: {condition: 'attempts_7d >= 20'}
+    reason: {zh: "一周内不超过20次。", en: "At most 20 a week."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _, _ := p.HistoryNeeds(); w != 8*25*time.Hour {
+		t.Errorf("a pack with a CEL rule: window %v", w)
+	}
+}
+
+// An Evaluator decides as Evaluate does, whatever the history lengths before.
+func TestEvaluatorAgrees(t *testing.T) {
+	p := mustPack(t, "us")
+	var ev Evaluator
+	ny := "America/New_York"
+	for _, n := range []int{100, 10, 300, 0, 65, 64, 200} {
+		h := calls(n, "D1", Call, Connected, at(t, ny, "2026-11-20 09:00"))
+		snap := &Snapshot{Debtor: DebtorInfo{ID: "D1", Location: mustLoc(t, ny)}, Parties: debtorOnly, History: h}
+		a := &Attempt{Party: "D1", Channel: Call, At: at(t, ny, "2026-11-24 10:00"), Purpose: Collect, CallerIDRegistered: true}
+		want, got := Evaluate(p, snap, a), ev.Evaluate(p, snap, a)
+		if !slices.Equal(ruleIDs(want), ruleIDs(got)) || !want.NextAllowedAt.Equal(got.NextAllowedAt) {
+			t.Errorf("%d contacts: Evaluate %v, Evaluator %v", n, ruleIDs(want), ruleIDs(got))
+		}
+	}
+}

@@ -208,10 +208,12 @@ func (p *Pack) ContactLimit() (limit int, v Violation, ok bool) {
 // attempt, the last debtorAttempts contacts with the debtor however old, and, when
 // allNonDebtor is set, every contact ever made with anyone but the debtor.
 func (p *Pack) HistoryNeeds() (window time.Duration, debtorAttempts int, allNonDebtor bool) {
-	days := 7 // the CEL variable attempts_7d
+	days := 1 // the CEL variable attempts_today, and today's caps
 	for i := range p.rules {
 		r := &p.rules[i]
 		switch r.kind {
+		case kindCEL:
+			days = max(days, 7) // the CEL variable attempts_7d
 		case kindCap, kindPostConversation:
 			days = max(days, r.days)
 		case kindDebtorUnreachable:
