@@ -11,58 +11,19 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/fairdebt/fairdebt/internal/browsertest"
 	"github.com/fairdebt/fairdebt/internal/collection"
 )
 
-// browser starts headless Chromium (Debian's /usr/bin/chromium, or the one named
-// by FAIRDEBT_CHROMIUM) and returns a context to drive it. The test is skipped,
-// saying why, when there is none: .ci/run installs it.
+// browser starts headless Chromium the size of a phone (see browsertest.Start).
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("FAIRDEBT_CHROMIUM")
-	if path == "" {
-		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-			if p, err := exec.LookPath(name); err == nil {
-				path = p
-				break
-			}
-		}
-	}
-	if path == "" {
-		t.Skip("no Chromium found (install Debian's chromium, or set FAIRDEBT_CHROMIUM); .ci/run installs it")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,            // CI runs as root
-		chromedp.IgnoreCertErrors,     // the test server's certificate
-		chromedp.WindowSize(412, 915), // a phone
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.Start(t, 412, 915)
 }
 
 // shot saves a screenshot under dir and logs its path.
 func shot(t *testing.T, dir, name string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		png, err := chromedp.FullScreenshot(100)(ctx, tg)
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			return err
-		}
-		t.Logf("screenshot: %s", path)
-		return nil
-	})
+	return browsertest.Shot(t, dir, name)
 }
 
 // signInSteps are the browser's steps to sign in at url (a sign-in page, perhaps
@@ -83,11 +44,7 @@ func browserTest(t *testing.T) (*env, context.Context, string) {
 	t.Helper()
 	e := start(t)
 	ctx := browser(t)
-	dir, err := os.MkdirTemp("", "fairdebt-screens-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, ctx, dir
+	return e, ctx, browsertest.ScreenshotDir(t)
 }
 
 // portalCodeSteps are the browser's steps to ask, in English, for a portal
@@ -108,11 +65,7 @@ func id(s string) chromedp.CSS { return chromedp.CSS("#" + s) }
 // get runs a to read a value, failing the test on error.
 func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return browsertest.Read(t, ctx, a)
 }
 
 func browse(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
