@@ -246,22 +246,15 @@ personal data. The file is written beside OUT and renamed into place when comple
 				return err
 			}
 			defer closeDB()
-			tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".partial-*")
-			if err != nil {
-				return inputError(fmt.Errorf("--out: %w", err))
+			if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+				return inputError(fmt.Errorf("--out: %s is not a directory one can write to", filepath.Dir(out)))
 			}
-			defer os.Remove(tmp.Name())
-			n, err := l.Export(cmd.Context(), tmp, time.Now())
-			if err == nil {
-				err = tmp.Sync()
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			var n int64
+			if err := writeAtomic(out, func(w io.Writer) error {
+				var err error
+				n, err = l.Export(cmd.Context(), w, time.Now())
 				return err
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %d leaves to %s\n", n, out)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -231,23 +232,14 @@ func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr 
 			}
 		}
 	}
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return inputError(fmt.Errorf("--cpuprofile: %w", fileError(err)))
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	res, err := loadgen.Run(ctx, cfg)
+	stopProfile, err := startCPUProfile(o.cpuprofile)
 	if err != nil {
 		return err
 	}
-	if o.cpuprofile != "" {
-		pprof.StopCPUProfile()
+	res, err := loadgen.Run(ctx, cfg)
+	stopProfile()
+	if err != nil {
+		return err
 	}
 
 	rep.Attempts, rep.Allowed, rep.Denied, rep.Outcomes = res.Attempts, res.Allowed, res.Denied, res.Outcomes
@@ -407,4 +399,22 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 	})
 	doc.URL = "http://" + ln.Addr().String()
 	return &benchServer{doc: doc, token: seeded.AgencyToken, close: closeAll}, nil
+}
+
+// startCPUProfile writes a CPU profile to path (none when path is empty) until
+// the returned function is called; calling it again does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("--cpuprofile: %w", fileError(err)))
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }, nil
 }
