@@ -54,7 +54,7 @@ func (a *app) benchCommand(stdout, stderr io.Writer) *cobra.Command {
 what it sustains.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr), a.benchAuditCommand(stdout, stderr))
+	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr), a.benchAuditCommand(stdout, stderr), a.benchEvidenceCommand(stdout, stderr))
 	return cmd
 }
 

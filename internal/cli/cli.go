@@ -71,7 +71,7 @@ rule, its legal citation and a reason in Chinese and English.`,
 	root.PersistentFlags().StringVar(&a.packFile, "pack-file", "",
 		"load a custom rule pack (YAML) in addition to the built-in ones; it may extend one of them")
 	root.AddCommand(a.checkCommand(), a.rulesCommand(), a.serveCommand(stdout, stderr), a.screenCommand(), a.benchCommand(stdout, stderr), a.planCommand(),
-		a.auditCommand(stderr), a.userCommand(stdout, stderr))
+		a.auditCommand(stderr), a.userCommand(stdout, stderr), a.evidenceCommand(stdout, stderr))
 	return root
 }
 
