@@ -135,6 +135,8 @@ func goldenCases(t *testing.T) []string {
 
 func goldenPath(jsonFile string) string { return strings.TrimSuffix(jsonFile, ".json") + ".golden" }
 
+// compareGolden compares got with the golden file, or rewrites the file with
+// -update (read the diff before committing it).
 func compareGolden(t *testing.T, golden, got string) {
 	t.Helper()
 	if *update {
@@ -143,12 +145,13 @@ func compareGolden(t *testing.T, golden, got string) {
 		}
 		return
 	}
+	rerun := "go test ./internal/cli -update -run '^" + strings.SplitN(t.Name(), "/", 2)[0] + "$'"
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run TestCheckGolden -update)", err)
+		t.Fatalf("%v (run %s)", err, rerun)
 	}
 	if got != string(want) {
-		t.Errorf("stdout differs from %s\n--- got\n%s\n--- want\n%s", golden, got, want)
+		t.Errorf("output differs from %s (if the change is right: %s)\n--- got\n%s\n--- want\n%s", golden, rerun, got, want)
 	}
 }
 

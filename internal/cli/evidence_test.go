@@ -38,19 +38,7 @@ func TestEvidenceAnalyzeGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = generatedLine.ReplaceAll(got, nil)
-	golden := filepath.Join(dir, "findings.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run TestEvidenceAnalyzeGolden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("findings.json differs from %s (rerun with -update and read the diff):\n%s", golden, got)
-	}
+	compareGolden(t, filepath.Join(dir, "findings.golden.json"), string(got))
 	var rep struct {
 		Findings []struct{ Rule, Category, File string }
 		Inputs   []struct {
@@ -208,19 +196,7 @@ func TestEvidenceAnalyzeGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "evidence", "generated.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, append(summary, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != string(summary)+"\n" {
-		t.Errorf("the summary differs from %s:\n%s", golden, summary)
-	}
+	compareGolden(t, filepath.Join("testdata", "evidence", "generated.golden.json"), string(summary)+"\n")
 	if len(rep.Findings) < 10 || rep.ByCategory["prohibited_content"] == 0 || rep.ByCategory["quiet_hours"] == 0 || rep.ByCategory["frequency"] == 0 {
 		t.Errorf("a generated export with abuse and night calls gave %v", rep.ByCategory)
 	}

@@ -14,24 +14,10 @@ const planDir = "testdata/plan"
 
 var planExample = filepath.Join(planDir, "example.yaml")
 
-// planCompareGolden compares got with a golden file in testdata/plan, or
-// rewrites it with -update.
+// planCompareGolden compares got with a golden file in testdata/plan.
 func planCompareGolden(t *testing.T, name, got string) {
 	t.Helper()
-	golden := filepath.Join(planDir, name)
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run TestPlan -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test ./internal/cli -run TestPlan -update after checking the change)\n--- got\n%s\n--- want\n%s", golden, got, want)
-	}
+	compareGolden(t, filepath.Join(planDir, name), got)
 }
 
 // TestPlanGolden runs `fairdebt plan` on the synthetic example and compares the

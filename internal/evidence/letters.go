@@ -13,6 +13,14 @@ type Letter struct {
 	Text string `json:"text"`
 }
 
+// The citations the letters quote, each verbatim from the regulations
+// catalogue (a test checks them).
+const (
+	citeIllegalDebt = "《刑法》art. 293-1"
+	citeHarassment  = "§1692d(1)–(6)"
+	citeFalseClaims = "§1692e(1)–(14)"
+)
+
 // maxListed bounds the findings a letter lists one by one; the report has all.
 const maxListed = 40
 
@@ -107,11 +115,11 @@ func Letters(r *Report) []Letter {
 				L("其中：", "In it:"), strings.Join(words, " "))
 		}
 		if strings.HasPrefix(r.Pack, "cn") {
-			b.WriteString(L("\n以暴力、胁迫、恐吓、跟踪、骚扰等手段催收高利放贷等产生的非法债务，情节严重的，可能构成《刑法》art. 293-1 规定的犯罪；冒充国家机关、威胁人身安全的言行，也请依法调查处理。\n",
-				"\nCollecting an illegal debt (such as one from usurious lending) by intimidation, following or harassment may be a crime under 《刑法》art. 293-1; threats to my safety and claims to be the authorities should also be looked into as the law provides.\n"))
+			b.WriteString(L("\n以暴力、胁迫、恐吓、跟踪、骚扰等手段催收高利放贷等产生的非法债务，情节严重的，可能构成"+citeIllegalDebt+" 规定的犯罪；冒充国家机关、威胁人身安全的言行，也请依法调查处理。\n",
+				"\nCollecting an illegal debt (such as one from usurious lending) by intimidation, following or harassment may be a crime under "+citeIllegalDebt+"; threats to my safety and claims to be the authorities should also be looked into as the law provides.\n"))
 		} else {
-			b.WriteString(L("\n威胁使用暴力、冒充警察或法院，是《公平债务催收作业法》禁止的行为（§1692d(1)–(6); §1692e(1)–(14)），威胁伤害他人也可能触犯州法。请依法调查。\n",
-				"\nThreats of violence and false claims to be the police or a court are prohibited by the FDCPA (§1692d(1)–(6); §1692e(1)–(14)); threats of harm may also be crimes under state law. I ask you to look into them.\n"))
+			b.WriteString(L("\n威胁使用暴力、冒充警察或法院，是《公平债务催收作业法》禁止的行为（"+citeHarassment+"; "+citeFalseClaims+"），威胁伤害他人也可能触犯州法。请依法调查。\n",
+				"\nThreats of violence and false claims to be the police or a court are prohibited by the FDCPA ("+citeHarassment+"; "+citeFalseClaims+"); threats of harm may also be crimes under state law. I ask you to look into them.\n"))
 		}
 		writeEvidence(&b, lang, r)
 		out = append(out, Letter{Name: "police-report-draft." + lang + ".txt", To: L("[派出所名称]", "[police department]"), Text: b.String()})

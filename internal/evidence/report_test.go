@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fairdebt/fairdebt/internal/catalogue"
 	"github.com/fairdebt/fairdebt/internal/evidence/export"
 )
 
@@ -125,5 +126,15 @@ func TestMarkEscapes(t *testing.T) {
 	got := string(mark("a<b>&c", []Span{{Start: 1, End: 4}}))
 	if got != "a<mark>&lt;b&gt;</mark>&amp;c" {
 		t.Errorf("mark: %q", got)
+	}
+}
+
+// The citations the letters quote are the catalogue's, verbatim.
+func TestLetterCitationsAreInCatalogue(t *testing.T) {
+	path, text := catalogue.Read(t)
+	for _, c := range []string{citeIllegalDebt, citeHarassment, citeFalseClaims} {
+		if !strings.Contains(text, c) {
+			t.Errorf("%q does not appear verbatim in %s", c, path)
+		}
 	}
 }

@@ -1,48 +1,19 @@
 package planner
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-// findRegulations looks for shared/regulations.md (or ../shared/regulations.md)
-// from the working directory and each of its ancestors.
-func findRegulations(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		for _, rel := range []string{"shared/regulations.md", "../shared/regulations.md"} {
-			p := filepath.Join(dir, filepath.FromSlash(rel))
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				return p
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	t.Skip("shared/regulations.md not found from the working directory or any ancestor (nor in ../shared); skipping the citation check")
-	return ""
-}
+	"github.com/fairdebt/fairdebt/internal/catalogue"
+)
 
 // TestCitationsAreInRegulationsCatalogue checks every citation string and note
 // the planner uses against the catalogue, verbatim and in its "Interest-rate
 // protection" section, with the tag the catalogue gives.
 func TestCitationsAreInRegulationsCatalogue(t *testing.T) {
-	path := findRegulations(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(data), "## Interest-rate protection")
+	path, text := catalogue.Read(t)
+	_, section, ok := strings.Cut(text, "## Interest-rate protection")
 	if !ok {
 		t.Fatalf("%s has no \"## Interest-rate protection\" section", path)
 	}

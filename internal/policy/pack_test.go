@@ -2,12 +2,12 @@ package policy
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fairdebt/fairdebt/internal/catalogue"
 )
 
 // builtinNames are the packs embedded in the binary.
@@ -68,48 +68,18 @@ func TestBuiltinPacksLoad(t *testing.T) {
 	}
 }
 
-// findRegulations looks for shared/regulations.md (or ../shared/regulations.md) from
-// the working directory and each of its ancestors.
-func findRegulations(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		for _, rel := range []string{"shared/regulations.md", "../shared/regulations.md"} {
-			p := filepath.Join(dir, filepath.FromSlash(rel))
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				return p
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	t.Skip("shared/regulations.md not found from the working directory or any ancestor (nor in ../shared); skipping the citation check")
-	return ""
-}
-
 func TestCitationsAreInRegulationsCatalogue(t *testing.T) {
-	path := findRegulations(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogue := string(data)
+	path, text := catalogue.Read(t)
 	reg := mustBuiltin(t)
 	for _, name := range builtinNames {
 		p, _ := reg.Get(name)
 		for _, r := range p.Rules() {
-			if r.Citation == "" || !strings.Contains(catalogue, r.Citation) {
+			if r.Citation == "" || !strings.Contains(text, r.Citation) {
 				t.Errorf("pack %s rule %s: citation %q does not appear verbatim in %s", name, r.ID, r.Citation, path)
 			}
 		}
 		for _, o := range p.Obligations() {
-			if o.Citation == "" || !strings.Contains(catalogue, o.Citation) {
+			if o.Citation == "" || !strings.Contains(text, o.Citation) {
 				t.Errorf("pack %s obligation %s: citation %q does not appear verbatim in %s", name, o.ID, o.Citation, path)
 			}
 		}
@@ -117,7 +87,7 @@ func TestCitationsAreInRegulationsCatalogue(t *testing.T) {
 		switch c := p.Complaints; {
 		case c.Citation == "" && (c.Confidence != "U" || c.Note == ""):
 			t.Errorf("pack %s complaints: no citation, yet confidence %q and note %q", name, c.Confidence, c.Note)
-		case c.Citation != "" && !strings.Contains(catalogue, c.Citation):
+		case c.Citation != "" && !strings.Contains(text, c.Citation):
 			t.Errorf("pack %s complaints: citation %q does not appear verbatim in %s", name, c.Citation, path)
 		}
 	}
