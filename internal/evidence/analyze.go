@@ -371,8 +371,9 @@ type Result struct {
 // unidentified is the group of the numbers with no creditor label.
 const unidentified = ""
 
-// Assumptions every analysis makes, in English (the report translates them).
-var assumptionTexts = []string{
+// assumptions names what every analysis assumes; the report and the JSON give
+// the names, the report's texts say them in full ("assume.<name>").
+var assumptions = []string{
 	"collection_traffic",
 	"caller_id",
 	"unlabelled_numbers",
@@ -383,12 +384,15 @@ var assumptionTexts = []string{
 // findings. It may be called once.
 func (a *Analyzer) Result() *Result {
 	res := &Result{Pack: a.cfg.Pack.Name, Zone: a.cfg.Location.String(), Sources: a.stats, ByCategory: map[string]int{},
-		Observable: Observable, Assumptions: assumptionTexts}
+		Observable: Observable, Assumptions: assumptions}
 	collector := func(c *contact) bool { n := &a.nums[c.num]; return n.known || n.inferred }
 	kept := a.contacts[:0]
 	for _, c := range a.contacts {
 		if collector(&c) {
 			kept = append(kept, c)
+			if c.in {
+				a.stats[c.src].Collection++
+			}
 		}
 	}
 	slices.SortStableFunc(kept, func(x, y contact) int { return cmp.Compare(x.ns, y.ns) })
@@ -658,7 +662,6 @@ func (a *Analyzer) collectorList() []Number {
 			n.Messages++
 		}
 		n.Last = c.at().In(a.cfg.Location)
-		a.stats[c.src].Collection++
 	}
 	out := make([]Number, 0, len(order))
 	for _, i := range order {

@@ -138,3 +138,26 @@ func TestLetterCitationsAreInCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// Every name the report looks up has its words in both languages.
+func TestTextsComplete(t *testing.T) {
+	keys := []string{}
+	for _, c := range Observable {
+		keys = append(keys, "cat."+c)
+	}
+	for _, a := range assumptions {
+		keys = append(keys, "assume."+a)
+	}
+	for _, r := range []Role{Owner, ThirdParty, Designated} {
+		keys = append(keys, "role."+r.String())
+	}
+	for _, o := range []export.Outcome{export.Answered, export.Missed, export.Voicemail, export.Rejected, export.Blocked, export.Outgoing} {
+		keys = append(keys, "out."+o.String())
+	}
+	keys = append(keys, "ch.call", "ch.sms")
+	for _, k := range keys {
+		if v, ok := texts[k]; !ok || v[0] == "" || v[1] == "" {
+			t.Errorf("no zh/en text for %q", k)
+		}
+	}
+}
