@@ -35,6 +35,7 @@ func (a *app) evidenceCommand(stdout, stderr io.Writer) *cobra.Command {
 
 type analyzeOptions struct {
 	thirdParty, designated, collectors []string
+	collectorNames                     []string
 	collectorsFile                     string
 	pack, zone, lang, out              string
 	quiet                              bool
@@ -60,10 +61,10 @@ Exports (each file's format is recognised from its content):
     (time as RFC 3339 or "YYYY-MM-DD HH:MM[:SS]" in --tz; direction in|out;
     kind call|sms; duration in seconds; outcome answered|missed|voicemail|rejected|blocked)
 
-Collection contacts are the numbers given with --collector/--collectors, and numbers
-the phone has no name for whose messages use collection vocabulary or are flagged by
-the screener (their calls count too). Numbers saved as contacts are left out unless
-listed. Files of any size are streamed; memory grows with the collection contacts
+Collection contacts are the numbers given with --collector/--collectors, those the
+phone saved under a name given with --collector-name, and numbers the phone has no name
+for whose messages use collection vocabulary or are flagged by the screener (their calls
+count too). Other numbers saved as contacts are left out. Files of any size are streamed; memory grows with the collection contacts
 found, not with the files (the heap is kept near 150 MiB where it can be; GOMEMLIMIT
 overrides that). A progress line is shown on a terminal.
 
@@ -91,6 +92,7 @@ exits with status 1. Bad flags or unreadable files: status 2. Not legal advice.`
 	f.StringArrayVar(&o.thirdParty, "third-party", nil, "an export from someone with no part in the debt, as FILE[=LABEL] (e.g. friend-sms.xml=colleague); repeatable")
 	f.StringArrayVar(&o.designated, "designated", nil, "an export from an emergency contact the borrower designated with consent, as FILE[=LABEL]; repeatable")
 	f.StringArrayVar(&o.collectors, "collector", nil, "a collector's number, as NUMBER[=CREDITOR]; repeatable")
+	f.StringArrayVar(&o.collectorNames, "collector-name", nil, "the name the phone saved a collector's numbers under, as NAME[=CREDITOR] (any case); repeatable")
 	f.StringVar(&o.collectorsFile, "collectors", "", "a file of collectors' numbers, one per line as NUMBER[=CREDITOR] or NUMBER,CREDITOR; # starts a comment")
 	f.StringVar(&o.pack, "pack", "cn", "rule pack: cn, us, us-ma, us-nyc (or one from --pack-file)")
 	f.StringVar(&o.zone, "tz", "", "the borrower's time zone (IANA), where hours and days are counted (default Asia/Shanghai for cn, America/New_York otherwise)")
@@ -193,6 +195,13 @@ func (a *app) runAnalyze(cmd *cobra.Command, args []string, o analyzeOptions, st
 	collectors, err := readCollectors(o.collectors, o.collectorsFile)
 	if err != nil {
 		return inputError(err)
+	}
+	for _, v := range o.collectorNames {
+		name, label, _ := strings.Cut(v, "=")
+		if strings.TrimSpace(name) == "" {
+			return inputError(fmt.Errorf("--collector-name %q: want NAME[=CREDITOR]", v))
+		}
+		collectors = append(collectors, evidence.Collector{Name: strings.TrimSpace(name), Label: strings.TrimSpace(label)})
 	}
 	var files []exportArg
 	for _, p := range args {

@@ -126,6 +126,7 @@ func TestEvidenceAnalyzeErrors(t *testing.T) {
 		"bad zone":          {"evidence", "analyze", cut, "--tz", "Mars/Base"},
 		"bad language":      {"evidence", "analyze", cut, "--lang", "fr"},
 		"bad collector":     {"evidence", "analyze", cut, "--collector", "=Lender"},
+		"empty name":        {"evidence", "analyze", cut, "--collector-name", " =Lender"},
 		"third party label": {"evidence", "analyze", cut, "--third-party", "=mother"},
 		"not an export":     {"evidence", "analyze", filepath.Join("testdata", "evidence", "collectors.txt")},
 	} {
@@ -199,5 +200,30 @@ func TestEvidenceAnalyzeGenerated(t *testing.T) {
 	compareGolden(t, filepath.Join("testdata", "evidence", "generated.golden.json"), string(summary)+"\n")
 	if len(rep.Findings) < 10 || rep.ByCategory["prohibited_content"] == 0 || rep.ByCategory["quiet_hours"] == 0 || rep.ByCategory["frequency"] == 0 {
 		t.Errorf("a generated export with abuse and night calls gave %v", rep.ByCategory)
+	}
+}
+
+// --collector-name makes the numbers saved under that name a collector's.
+func TestEvidenceCollectorName(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := run(t, nil, "evidence", "analyze", filepath.Join("testdata", "evidence", "calls.xml"),
+		"--collector-name", "synthetic friend 1=Synthetic Agency", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "findings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Collectors []struct{ Number, Label string } }
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range rep.Collectors {
+		found = found || c.Number == "+8613900000007" && c.Label == "Synthetic Agency"
+	}
+	if !found {
+		t.Errorf("collectors %+v", rep.Collectors)
 	}
 }

@@ -67,10 +67,12 @@ type Source struct {
 	Label string `json:"label,omitempty"`
 }
 
-// Collector is a number the user knows to be a collector's, with the creditor
-// or agency it called for ("" when unknown).
+// Collector is a number the user knows to be a collector's, or the name the
+// phone has saved a collector's numbers under (one of the two), with the
+// creditor or agency it called for ("" when unknown).
 type Collector struct {
 	Number string
+	Name   string // matched with the phone's contact name, ignoring case and surrounding spaces
 	Label  string
 }
 
@@ -139,6 +141,7 @@ type Analyzer struct {
 	stats    []SourceStats
 	nums     []number
 	byKey    map[string]int32
+	names    map[string]string // collectors' contact names (lower case) and their labels
 	contacts []contact
 }
 
@@ -151,11 +154,19 @@ func New(cfg Config) (*Analyzer, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	a := &Analyzer{cfg: cfg, byKey: map[string]int32{}, rules: map[string]*RuleRef{}}
+	a := &Analyzer{cfg: cfg, byKey: map[string]int32{}, rules: map[string]*RuleRef{}, names: map[string]string{}}
 	for _, r := range cfg.Pack.Rules() {
 		a.rules[r.ID] = &RuleRef{Rule: r.ID, Category: r.Category, Citation: r.Citation, Confidence: r.Confidence, Reason: r.Reason}
 	}
 	for _, c := range cfg.Collectors {
+		if c.Number == "" {
+			name := strings.ToLower(strings.TrimSpace(c.Name))
+			if name == "" {
+				return nil, fmt.Errorf("evidence: a collector with neither a number nor a name")
+			}
+			a.names[name] = c.Label
+			continue
+		}
 		key := NumberKey(c.Number)
 		if key == "" {
 			return nil, fmt.Errorf("evidence: collector number %q has no digits or letters", c.Number)
@@ -215,9 +226,14 @@ func (a *Analyzer) Add(src int, r export.Record) {
 	i, seen := a.byKey[key]
 	known := seen && a.nums[i].known
 	// A saved contact's calls and messages are the borrower's own life, unless
-	// the user named the number as a collector's.
+	// the user named the number, or the name it is saved under, as a collector's.
 	if r.Name != "" && !known {
-		return
+		label, ok := a.names[strings.ToLower(strings.TrimSpace(r.Name))]
+		if !ok {
+			return
+		}
+		i = a.number(key, r.Number)
+		a.nums[i].known, a.nums[i].label, known = true, label, true
 	}
 	c := contact{ns: r.At.UnixNano(), src: uint8(src), kind: r.Kind, in: r.In, outcome: r.Outcome, line: int32(r.Line)}
 	switch {

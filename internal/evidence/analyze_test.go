@@ -313,3 +313,23 @@ func TestCapFindingPerDay(t *testing.T) {
 		t.Errorf("days %+v", res.Days)
 	}
 }
+
+// A collector may be known by the name the phone saved its numbers under.
+func TestCollectorByContactName(t *testing.T) {
+	a := newAnalyzer(t, "cn", "Asia/Shanghai", Collector{Name: " synthetic loan app 催收 ", Label: "Synthetic Loan App"})
+	owner, _ := a.AddSource(Source{File: "calls.xml", Role: Owner})
+	r := call(shanghai(3, 23, 0), "13800000005", export.Missed, 2)
+	r.Name = "Synthetic Loan App 催收"
+	a.Add(owner, r)
+	friend := call(shanghai(3, 23, 5), "13900000009", export.Missed, 3)
+	friend.Name = "Synthetic Friend"
+	a.Add(owner, friend)
+	res := a.Result()
+	if len(res.Findings) != 1 || res.Findings[0].Collector != "Synthetic Loan App" || res.Findings[0].Line != 2 ||
+		len(res.Collectors) != 1 || !res.Collectors[0].Known {
+		t.Fatalf("findings %+v, collectors %+v", res.Findings, res.Collectors)
+	}
+	if _, err := New(Config{Pack: mustPack(t, "cn"), Screener: screen.Default(), Collectors: []Collector{{Label: "x"}}}); err == nil {
+		t.Error("a collector with neither number nor name accepted")
+	}
+}
