@@ -215,7 +215,9 @@ func TestEvidenceCollectorName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep struct{ Collectors []struct{ Number, Label string } }
+	var rep struct {
+		Collectors []struct{ Number, Label string }
+	}
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
