@@ -6,6 +6,12 @@
 // a single goroutine, which runs each queued function inside its own savepoint and
 // commits a whole batch at once: under load many writes share one fsync, and no write
 // is acknowledged before the commit that contains it has returned.
+//
+// PostgreSQL (OpenPostgres, through pgx) runs the same migrations and the same
+// writer over one connection; there every write function gets a savepoint, since
+// a failed statement aborts a PostgreSQL transaction instead of undoing only
+// itself. The collection service does not run on it yet: that, with the locks
+// that let several replicas share one database, is the scale-out work.
 package store
 
 import (
@@ -18,10 +24,13 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -61,6 +70,9 @@ type DB struct {
 	closeOnce sync.Once
 	closeErr  error
 	readOnly  bool
+	// savepointAlways runs UpdateSingle functions in a savepoint too: on
+	// PostgreSQL a failed statement aborts the transaction it is in.
+	savepointAlways bool
 }
 
 // walCheckpointPages bounds the write-ahead log: when a commit leaves more pages
@@ -127,7 +139,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, goose.DialectSQLite3); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -185,12 +197,81 @@ func OpenSQLiteReadOnly(ctx context.Context, path string) (*DB, error) {
 	return &DB{R: r, readOnly: true, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+// OpenPostgres opens the PostgreSQL database at dsn (postgres://…, as pgx reads
+// it) and migrates it: a writer connection and a pool of readers, as for SQLite.
+func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
+	w, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	if err := migrate(ctx, w, goose.DialectPostgres); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("pgx", dsn)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{}), stmts: map[string]*sql.Stmt{},
+		savepointAlways: true}
+	go db.writer()
+	if err := db.Prepare(ctx, savepoint, release, rollbackTo); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// postgresTypes are the only words in which the migrations' SQL differs
+// between the engines: SQLite's BLOB is PostgreSQL's BYTEA, and an INTEGER
+// PRIMARY KEY (SQLite's 64-bit row id) must be a BIGINT.
+var postgresTypes = strings.NewReplacer("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY", "BLOB", "BYTEA")
+
+// migrationsFor returns the migrations for a dialect: the same files, with the
+// type names PostgreSQL spells differently.
+func migrationsFor(dialect goose.Dialect) (fs.FS, error) {
 	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil || dialect != goose.DialectPostgres {
+		return sub, err
+	}
+	out := fstest.MapFS{}
+	err = fs.WalkDir(sub, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(sub, path)
+		if err != nil {
+			return err
+		}
+		out[path] = &fstest.MapFile{Data: []byte(postgresTypes.Replace(string(data))), Mode: 0o444}
+		return nil
+	})
+	return out, err
+}
+
+func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect) error {
+	sub, err := migrationsFor(dialect)
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	p, err := goose.NewProvider(dialect, db, sub)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -230,6 +311,9 @@ func (db *DB) Update(ctx context.Context, fn func(*sql.Tx) error) error {
 // page the write touches. Writes after that statement must not fail on their own:
 // if one does, fn returns AbortBatch(err) and the whole batch is rolled back and
 // fails. So it is if fn panics, as nothing can tell whether its write happened.
+// On PostgreSQL, where a failed statement aborts its transaction, every
+// function gets a savepoint: UpdateSingle is Update (AbortBatch still fails the
+// whole batch).
 func (db *DB) UpdateSingle(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{}), single: true})
 }
@@ -293,7 +377,7 @@ func (db *DB) commit(batch []*update) {
 		if u.err = u.ctx.Err(); u.err != nil {
 			continue
 		}
-		if u.single {
+		if u.single && !db.savepointAlways {
 			u.err = runSingle(tx, u.fn)
 			if errors.Is(u.err, errPanicked) {
 				_ = tx.Rollback()
@@ -453,17 +537,22 @@ func (db *DB) Close() error {
 		close(db.queue)
 		db.mu.Unlock()
 		<-db.done
-		close(db.stopCkpt)
-		<-db.ckptDone
-		// Leave a small log behind: copy everything and truncate it.
-		_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		if db.ckpt != nil {
+			close(db.stopCkpt)
+			<-db.ckptDone
+			// Leave a small log behind: copy everything and truncate it.
+			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
 		db.stmtMu.Lock()
 		for q, st := range db.stmts {
 			st.Close()
 			delete(db.stmts, q)
 		}
 		db.stmtMu.Unlock()
-		db.closeErr = errors.Join(db.R.Close(), db.w.Close(), db.ckpt.Close())
+		db.closeErr = errors.Join(db.R.Close(), db.w.Close())
+		if db.ckpt != nil {
+			db.closeErr = errors.Join(db.closeErr, db.ckpt.Close())
+		}
 	})
 	return db.closeErr
 }

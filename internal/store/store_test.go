@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,9 +20,77 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
+// postgresEnv names the environment variable with a PostgreSQL server's URL
+// (a database the tests may create databases from, such as
+// postgres://postgres@127.0.0.1:5433/postgres); .ci/run sets it.
+const postgresEnv = "FAIRDEBT_TEST_POSTGRES"
+
+// engine is the database the tests run on: sqlite, or postgres when
+// FAIRDEBT_TEST_POSTGRES is set.
+func engine() string {
+	if os.Getenv(postgresEnv) != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// sqliteOnly skips a test of what only SQLite has (pragmas, the write-ahead
+// log, read-only opens).
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if engine() != "sqlite" {
+		t.Skip("SQLite only")
+	}
+}
+
+// newDSN returns where a test's database is: a file in its temp dir, or a
+// fresh PostgreSQL database, dropped when the test ends.
+func newDSN(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv(postgresEnv)
+	if admin == "" {
+		return filepath.Join(t.TempDir(), "t.db")
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("%s: %v", postgresEnv, err)
+	}
+	conn, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	name := fmt.Sprintf("fairdebt_test_%d_%d", os.Getpid(), rand.Int64())
+	if _, err := conn.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("creating a test database on %s: %v", u.Redacted(), err)
+	}
+	t.Cleanup(func() {
+		conn, err := sql.Open("pgx", admin)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		if _, err := conn.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// openAt opens the database at dsn (from newDSN) on the test's engine.
+func openAt(t *testing.T, dsn string) (*DB, error) {
+	t.Helper()
+	if IsPostgres(dsn) {
+		return OpenPostgres(context.Background(), dsn)
+	}
+	return OpenSQLite(context.Background(), dsn)
+}
+
 func open(t *testing.T) *DB {
 	t.Helper()
-	db, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	db, err := openAt(t, newDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,13 +100,15 @@ func open(t *testing.T) *DB {
 
 func TestMigrationsAndPragmas(t *testing.T) {
 	db := open(t)
-	var mode string
-	if err := db.R.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
-		t.Errorf("journal_mode %q (%v), want wal", mode, err)
-	}
-	var fk int
-	if err := db.R.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
-		t.Errorf("foreign_keys %d (%v), want 1", fk, err)
+	if engine() == "sqlite" {
+		var mode string
+		if err := db.R.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("journal_mode %q (%v), want wal", mode, err)
+		}
+		var fk int
+		if err := db.R.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("foreign_keys %d (%v), want 1", fk, err)
+		}
 	}
 	for _, table := range []string{"lenders", "agencies", "borrowers", "debts", "installments", "cases", "parties",
 		"contact_methods", "optouts", "holds", "attempts", "promises", "api_tokens"} {
@@ -43,8 +117,17 @@ func TestMigrationsAndPragmas(t *testing.T) {
 			t.Errorf("table %s: %v", table, err)
 		}
 	}
-	if _, err := db.R.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('x', 'x', 0)"); err == nil {
-		t.Error("the reader pool accepted a write")
+	if engine() == "sqlite" {
+		if _, err := db.R.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('x', 'x', 0)"); err == nil {
+			t.Error("the reader pool accepted a write")
+		}
+	}
+	// Foreign keys hold on either engine.
+	if err := db.Update(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO borrowers (id, lender_id, name, timezone, pack, created_at) VALUES ('b', 'no such lender', 'n', 'UTC', 'cn', 0)")
+		return err
+	}); err == nil {
+		t.Error("a borrower of a lender that does not exist was written")
 	}
 }
 
@@ -61,7 +144,7 @@ func TestUpdateIsolatesFailures(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			results[i] = db.Update(ctx, func(tx *sql.Tx) error {
-				if _, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", i); err != nil {
+				if _, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", strconv.Itoa(i)); err != nil {
 					return err
 				}
 				switch i % 10 {
@@ -117,7 +200,7 @@ func TestUpdateSingle(t *testing.T) {
 				if i%5 == 4 {
 					id = i - 1
 				}
-				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", id)
+				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", strconv.Itoa(id))
 				return err
 			}
 			if i%2 == 0 {
@@ -150,7 +233,33 @@ func TestUpdateSingle(t *testing.T) {
 // TestUpdateSinglePanicAbortsBatch: after a savepoint-free write panics, nothing of
 // its batch may commit, every caller in it hears of the failure, and the abort
 // hooks run; later writes work again.
+//
+// On PostgreSQL every write function has its savepoint (UpdateSingle is
+// Update), so the panicking write is undone alone and the others commit.
 func TestUpdateSinglePanicAbortsBatch(t *testing.T) {
+	if engine() == "postgres" {
+		db := open(t)
+		var wg sync.WaitGroup
+		results := make([]error, 20)
+		for i := range results {
+			wg.Go(func() {
+				results[i] = db.UpdateSingle(context.Background(), func(tx *sql.Tx) error {
+					_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", strconv.Itoa(i))
+					if i == 10 && err == nil {
+						panic("after its write")
+					}
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		var n int
+		if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders WHERE id <> '10'").Scan(&n); err != nil || n != 19 ||
+			!errors.Is(results[10], errPanicked) {
+			t.Errorf("%d other rows (%v), the panicking write: %v", n, err, results[10])
+		}
+		return
+	}
 	checkBatchAborted(t, func(i int) error { panic("after its write") }, errPanicked)
 }
 
@@ -181,7 +290,7 @@ func checkBatchAborted(t *testing.T, fail func(i int) error, want error) {
 		go func() {
 			defer wg.Done()
 			fn := func(tx *sql.Tx) error {
-				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", i)
+				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", strconv.Itoa(i))
 				if i == 10 && err == nil {
 					return fail(i)
 				}
@@ -226,6 +335,7 @@ func checkBatchAborted(t *testing.T, fail func(i int) error, want error) {
 // never catches up on its own: the log must still stay near its bound instead of
 // growing with everything written.
 func TestWALStaysBounded(t *testing.T) {
+	sqliteOnly(t)
 	old := walCheckpointPages
 	walCheckpointPages = 256 // 1 MiB
 	t.Cleanup(func() { walCheckpointPages = old })
@@ -282,8 +392,8 @@ func TestUpdateAfterCloseAndCancelled(t *testing.T) {
 // TestCloseDrainsQueuedWrites closes while writes are queued: each either commits
 // and reports nil, or reports ErrClosed and left nothing.
 func TestCloseDrainsQueuedWrites(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := OpenSQLite(context.Background(), path)
+	path := newDSN(t)
+	db, err := openAt(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +405,7 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			err := db.Update(context.Background(), func(tx *sql.Tx) error {
-				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", i)
+				_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ($1, 'n', 0)", strconv.Itoa(i))
 				return err
 			})
 			if err == nil {
@@ -311,7 +421,7 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	db, err = OpenSQLite(context.Background(), path)
+	db, err = openAt(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,6 +435,7 @@ func TestCloseDrainsQueuedWrites(t *testing.T) {
 // A read-only open reads beside a writer that holds its write lock, and refuses
 // to write.
 func TestOpenSQLiteReadOnly(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db, err := OpenSQLite(ctx, path)
@@ -382,6 +493,7 @@ func TestOpenSQLiteReadOnly(t *testing.T) {
 // Migration 3 moves the audit log's refs onto the attempts that the leaves record,
 // keeps every leaf as it was, and goes back down again.
 func TestMigrationAuditTiles(t *testing.T) {
+	sqliteOnly(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	raw, err := sql.Open("sqlite", "file:"+path)
@@ -462,11 +574,11 @@ func TestExecIgnoresCancellation(t *testing.T) {
 	db := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := db.Prepare(ctx, "INSERT INTO lenders (id, name, created_at) VALUES (?, ?, 0)"); err != nil {
+	if err := db.Prepare(ctx, "INSERT INTO lenders (id, name, created_at) VALUES ($1, $2, 0)"); err != nil {
 		t.Fatal(err)
 	}
 	err := db.UpdateSingle(ctx, func(tx *sql.Tx) error {
-		if _, err := db.Exec(ctx, tx, "INSERT INTO lenders (id, name, created_at) VALUES (?, ?, 0)", "a", "A"); err != nil {
+		if _, err := db.Exec(ctx, tx, "INSERT INTO lenders (id, name, created_at) VALUES ($1, $2, 0)", "a", "A"); err != nil {
 			return err
 		}
 		cancel() // the client goes away
@@ -485,5 +597,54 @@ func TestExecIgnoresCancellation(t *testing.T) {
 	var n int
 	if err := db.R.QueryRow("SELECT COUNT(*) FROM lenders").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d lenders (%v), want 2", n, err)
+	}
+}
+
+// The PostgreSQL migrations are SQLite's with two type names changed, and
+// nothing else.
+func TestMigrationsForPostgres(t *testing.T) {
+	lite, err := migrationsFor(goose.DialectSQLite3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := migrationsFor(goose.DialectPostgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(lite, "*.sql")
+	if err != nil || len(names) < 14 {
+		t.Fatalf("migrations %v, %v", names, err)
+	}
+	changed := 0
+	for _, name := range names {
+		a, err1 := fs.ReadFile(lite, name)
+		b, err2 := fs.ReadFile(pg, name)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", name, err1, err2)
+		}
+		if strings.Contains(string(b), "BLOB") || strings.Contains(string(b), "INTEGER PRIMARY KEY") {
+			t.Errorf("%s: SQLite types left for PostgreSQL", name)
+		}
+		if string(a) != string(b) {
+			changed++
+		}
+		if postgresTypes.Replace(string(a)) != string(b) {
+			t.Errorf("%s: more than the type names differ", name)
+		}
+	}
+	if changed != 1 { // 00003_audit_tiles.sql
+		t.Errorf("%d migrations changed for PostgreSQL, want 1", changed)
+	}
+	if engine() != "postgres" {
+		return
+	}
+	db := open(t)
+	for col, want := range map[string]string{"audit_leaves.idx": "bigint", "audit_tiles.hashes": "bytea", "attempts.at": "bigint"} {
+		table, column, _ := strings.Cut(col, ".")
+		var got string
+		if err := db.R.QueryRow("SELECT data_type FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
+			table, column).Scan(&got); err != nil || got != want {
+			t.Errorf("%s is %q (%v), want %s", col, got, err, want)
+		}
 	}
 }
