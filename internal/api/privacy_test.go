@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/apitest"
+
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 // TestPhoneNumbersNotInDatabaseFile adds people with phone numbers and an ID
 // number, then reads the raw database files (main file and write-ahead log): none
 // of the numbers may appear in clear text, in any of the forms they were given in.
 func TestPhoneNumbersNotInDatabaseFile(t *testing.T) {
+	storetest.SQLiteOnly(t)
 	env := apitest.Start(t, time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC))
 	f := env.Seed(t) // phones +8610000000001 and +8610000000002
 	env.JSON(t, "POST", "/v1/borrowers", env.AdminToken, map[string]any{"id": "B9", "lender_id": f.LenderID, "name": "Privacy Test",

@@ -25,6 +25,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 // Env is a running server and what a test needs to drive it.
@@ -54,11 +55,11 @@ func Start(t testing.TB, now time.Time) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "fairdebt.db")
-	db, err := store.OpenSQLite(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
+	path := storetest.DSN(t)
+	if !storetest.Postgres() {
+		path = filepath.Join(dir, "fairdebt.db")
 	}
+	db := storetest.OpenAt(t, path)
 	reg, err := policy.Builtin()
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
@@ -43,11 +44,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "audit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	path := storetest.DSN(t)
+	db := storetest.OpenAt(t, path)
 	l, err := New(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil || !created {
 		t.Fatalf("LoadSigner: created %v, %v", created, err)
 	}
-	return &fixture{path: filepath.Join(dir, "audit.db"), db: db, log: l, signer: s, vkey: vkey}
+	return &fixture{path: path, db: db, log: l, signer: s, vkey: vkey}
 }
 
 // appendN appends events from..to-1, each in its own write.
@@ -226,39 +224,39 @@ func TestVerifyFindsTampering(t *testing.T) {
 	data := func(i int) string { d, _ := event(int64(i)).Canonical(); return string(d) }
 	checkTampering(t, []tamperCase{
 		{"edit a leaf", func(t *testing.T, f *fixture) {
-			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 17", strings.Replace(data(17), `"allowed":true`, `"allowed":false`, 1))
+			f.exec(t, "UPDATE audit_leaves SET data = $1 WHERE idx = 17", strings.Replace(data(17), `"allowed":true`, `"allowed":false`, 1))
 		}, 17},
 		{"delete a leaf", func(t *testing.T, f *fixture) { f.exec(t, "DELETE FROM audit_leaves WHERE idx = 23") }, 23},
 		{"swap two leaves", func(t *testing.T, f *fixture) {
-			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 30", data(31))
-			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 31", data(30))
+			f.exec(t, "UPDATE audit_leaves SET data = $1 WHERE idx = 30", data(31))
+			f.exec(t, "UPDATE audit_leaves SET data = $1 WHERE idx = 31", data(30))
 		}, 30},
 		{"insert a leaf", func(t *testing.T, f *fixture) {
 			// Leaves 25… move up one, rows and all, and a forged leaf takes 25.
 			for i := n - 1; i >= 25; i-- {
-				f.exec(t, "UPDATE audit_leaves SET idx = idx + 1 WHERE idx = ?", i)
+				f.exec(t, "UPDATE audit_leaves SET idx = idx + 1 WHERE idx = $1", i)
 			}
-			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (25, ?, ?, 0)",
+			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (25, $1, $2, 0)",
 				data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte(data(5)))}))
 		}, 25},
 		{"append a leaf with made-up hashes", func(t *testing.T, f *fixture) {
-			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (?, ?, ?, 0)",
+			f.exec(t, "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES ($1, $2, $3, 0)",
 				n, data(5), encodeHashes([]tlog.Hash{tlog.RecordHash([]byte("x"))}))
 		}, n},
 		{"edit a stored hash", func(t *testing.T, f *fixture) {
 			// Leaf 11 completes subtrees of levels 1 and 2; change level 1.
 			hs := storedHashes(t, f, 11)
 			hs[1] = tlog.RecordHash([]byte("x"))
-			f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = 11", encodeHashes(hs))
+			f.exec(t, "UPDATE audit_leaves SET hashes = $1 WHERE idx = 11", encodeHashes(hs))
 		}, 11},
 		{"delete a stored hash", func(t *testing.T, f *fixture) {
 			hs := storedHashes(t, f, 7)
-			f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = 7", encodeHashes(hs[:len(hs)-1]))
+			f.exec(t, "UPDATE audit_leaves SET hashes = $1 WHERE idx = 7", encodeHashes(hs[:len(hs)-1]))
 		}, 7},
 		{"rewrite a leaf with its hashes", func(t *testing.T, f *fixture) {
 			// The operator recomputes every hash after editing leaf 3; only the
 			// signed checkpoint can tell.
-			f.exec(t, "UPDATE audit_leaves SET data = ? WHERE idx = 3", data(4))
+			f.exec(t, "UPDATE audit_leaves SET data = $1 WHERE idx = 3", data(4))
 			var leaves [][]byte
 			for i := range n {
 				if i == 3 {
@@ -270,7 +268,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 			var r Recomputer
 			for i, d := range leaves {
 				hs, _ := r.Add(d)
-				f.exec(t, "UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i)
+				f.exec(t, "UPDATE audit_leaves SET hashes = $1 WHERE idx = $2", encodeHashes(hs), i)
 			}
 		}, 0},
 	}, func(t *testing.T, f *fixture) {
@@ -379,13 +377,13 @@ func TestReceiptsAndConsistency(t *testing.T) {
 	leaves[7], _ = event(8).Canonical()
 	f.appendN(t, 25, 30)
 	err = f.db.Update(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.Exec("UPDATE audit_leaves SET data = ? WHERE idx = 7", string(leaves[7])); err != nil {
+		if _, err := tx.Exec("UPDATE audit_leaves SET data = $1 WHERE idx = 7", string(leaves[7])); err != nil {
 			return err
 		}
 		var r Recomputer
 		for i, d := range leaves {
 			hs, _ := r.Add(d)
-			if _, err := tx.Exec("UPDATE audit_leaves SET hashes = ? WHERE idx = ?", encodeHashes(hs), i); err != nil {
+			if _, err := tx.Exec("UPDATE audit_leaves SET hashes = $1 WHERE idx = $2", encodeHashes(hs), i); err != nil {
 				return err
 			}
 		}
@@ -617,7 +615,7 @@ func TestAppendCacheSurvivesRollbacks(t *testing.T) {
 func storedHashes(t *testing.T, f *fixture, i int) []tlog.Hash {
 	t.Helper()
 	var s string
-	if err := f.db.R.QueryRow("SELECT hashes FROM audit_leaves WHERE idx = ?", i).Scan(&s); err != nil {
+	if err := f.db.R.QueryRow("SELECT hashes FROM audit_leaves WHERE idx = $1", i).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	hs, err := decodeHashes(s)

@@ -195,7 +195,7 @@ func (l *Log) Checkpoint(ctx context.Context, s note.Signer) ([]byte, error) {
 		return nil, fmt.Errorf("audit: sign checkpoint: %w", err)
 	}
 	err = l.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO audit_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+		_, err := tx.ExecContext(ctx, "INSERT INTO audit_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING",
 			size, encodeHash(root), string(signed), time.Now().UnixMilli())
 		return err
 	})

@@ -52,7 +52,7 @@ func (l *Log) Export(ctx context.Context, w io.Writer, now time.Time) (int64, er
 	if err := enc.Encode(exportHeader{Format: ExportFormat, Leaves: n, ExportedAt: now.UTC().Format(time.RFC3339)}); err != nil {
 		return 0, err
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT note FROM audit_checkpoints WHERE size <= ? ORDER BY size", n)
+	rows, err := tx.QueryContext(ctx, "SELECT note FROM audit_checkpoints WHERE size <= $1 ORDER BY size", n)
 	if err != nil {
 		return 0, fmt.Errorf("audit: export checkpoints: %w", err)
 	}
@@ -71,7 +71,7 @@ func (l *Log) Export(ctx context.Context, w io.Writer, now time.Time) (int64, er
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	rows, err = tx.QueryContext(ctx, "SELECT idx, data FROM audit_leaves WHERE idx < ? ORDER BY idx", n)
+	rows, err = tx.QueryContext(ctx, "SELECT idx, data FROM audit_leaves WHERE idx < $1 ORDER BY idx", n)
 	if err != nil {
 		return 0, fmt.Errorf("audit: export leaves: %w", err)
 	}

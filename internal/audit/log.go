@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -55,9 +56,9 @@ const (
 // SQL the log runs; the writes are prepared on the writer connection by New.
 const (
 	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
-	qInsertLeaf = "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES (?, ?, ?, ?)"
-	qInsertTile = "INSERT INTO audit_tiles (level, idx, hashes) VALUES (?, ?, ?)"
-	qTile       = "SELECT hashes FROM audit_tiles WHERE level = ? AND idx = ?"
+	qInsertLeaf = "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES ($1, $2, $3, $4)"
+	qInsertTile = "INSERT INTO audit_tiles (level, idx, hashes) VALUES ($1, $2, $3)"
+	qTile       = "SELECT hashes FROM audit_tiles WHERE level = $1 AND idx = $2"
 )
 
 // New returns the log of db. On a writable database whose log was written before
@@ -232,7 +233,7 @@ func readStored(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, e
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	query := make([]byte, 0, 64+len(indexes)*2)
+	query := make([]byte, 0, 64+len(indexes)*4)
 	query = append(query, "SELECT idx, hashes FROM audit_leaves WHERE idx IN ("...)
 	args := make([]any, 0, len(indexes))
 	for i, x := range indexes {
@@ -240,7 +241,8 @@ func readStored(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, e
 		if i > 0 {
 			query = append(query, ',')
 		}
-		query = append(query, '?')
+		query = append(query, '$')
+		query = strconv.AppendInt(query, int64(i+1), 10)
 		args = append(args, leaf)
 	}
 	query = append(query, ')')
@@ -292,7 +294,7 @@ func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
 // Leaf returns the data of leaf i.
 func (l *Log) Leaf(ctx context.Context, i int64) ([]byte, error) {
 	var s string
-	err := l.db.R.QueryRowContext(ctx, "SELECT data FROM audit_leaves WHERE idx = ?", i).Scan(&s)
+	err := l.db.R.QueryRowContext(ctx, "SELECT data FROM audit_leaves WHERE idx = $1", i).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("audit: no leaf %d", i)
 	}

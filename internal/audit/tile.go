@@ -234,7 +234,7 @@ func (l *Log) backfillTiles(ctx context.Context) error {
 	for tl := 0; tileComplete(tl, 0, n); tl++ {
 		want := n >> (tileHeight * (tl + 1))
 		var have int64
-		if err := l.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_tiles WHERE level = ?", tl).Scan(&have); err != nil {
+		if err := l.db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_tiles WHERE level = $1", tl).Scan(&have); err != nil {
 			return fmt.Errorf("audit: tiles: %w", err)
 		}
 		if have >= want {

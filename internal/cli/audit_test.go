@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/apitest"
+
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 func runMain(t *testing.T, args ...string) (int, string, string) {
@@ -23,6 +25,7 @@ func runMain(t *testing.T, args ...string) (int, string, string) {
 // The audit commands on a real data directory: verify, receipts, export, and the
 // tampering each must catch.
 func TestAuditCommands(t *testing.T) {
+	storetest.SQLiteOnly(t)
 	env := apitest.Start(t, time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)))
 	f := env.Seed(t)
 	var ids []string

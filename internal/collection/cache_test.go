@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	mrand "math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -14,16 +13,12 @@ import (
 	"github.com/fairdebt/fairdebt/internal/clock"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
-	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 	t.Helper()
-	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -10,18 +9,14 @@ import (
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
-	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 // TestSeedPutsBorrowersInEveryState seeds the demo at a fixed afternoon in Beijing
 // and checks, through the gate, that each state promised by --demo is really there.
 func TestSeedPutsBorrowersInEveryState(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "demo.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t)
 	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@
 // PostgreSQL (OpenPostgres, through pgx) runs the same migrations and the same
 // writer over one connection; there every write function gets a savepoint, since
 // a failed statement aborts a PostgreSQL transaction instead of undoing only
-// itself. The collection service does not run on it yet: that, with the locks
-// that let several replicas share one database, is the scale-out work.
+// itself. The collection service runs on it as one process; several replicas
+// sharing one database need the locks of the scale-out work.
 package store
 
 import (

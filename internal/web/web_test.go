@@ -13,7 +13,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,7 +27,7 @@ import (
 	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
-	"github.com/fairdebt/fairdebt/internal/store"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 // Synthetic accounts of the tests.
@@ -95,11 +94,7 @@ func (b *syncBuffer) String() string {
 func start(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)
