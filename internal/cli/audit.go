@@ -71,11 +71,14 @@ func openAuditLog(ctx context.Context, dataDir, dbPath string) (*audit.Log, func
 	if dbPath == "" {
 		dbPath = filepath.Join(dataDir, "fairdebt.db")
 	}
-	if _, err := os.Stat(dbPath); err != nil {
+	open := store.OpenSQLiteReadOnly
+	if store.IsPostgres(dbPath) {
+		open = store.OpenPostgresReadOnly
+	} else if _, err := os.Stat(dbPath); err != nil {
 		return nil, nil, inputError(fmt.Errorf("no database at %s (--data or --db): %w", dbPath, err))
 	}
 	// Read-only: the service may be running and writing beside us.
-	db, err := store.OpenSQLiteReadOnly(ctx, dbPath)
+	db, err := open(ctx, dbPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +147,7 @@ service runs.`,
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", "./fairdebt-data", "data directory")
-	cmd.Flags().StringVar(&dbPath, "db", "", "SQLite database file (default DATA/fairdebt.db)")
+	cmd.Flags().StringVar(&dbPath, "db", "", "SQLite database file (default DATA/fairdebt.db), or a postgres:// URL")
 	cmd.Flags().StringVar(&key, "key", "", "verifier key, or a file holding it (default DATA/audit.pub)")
 	return cmd
 }
@@ -262,7 +265,7 @@ personal data. The file is written beside OUT and renamed into place when comple
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", "./fairdebt-data", "data directory")
-	cmd.Flags().StringVar(&dbPath, "db", "", "SQLite database file (default DATA/fairdebt.db)")
+	cmd.Flags().StringVar(&dbPath, "db", "", "SQLite database file (default DATA/fairdebt.db), or a postgres:// URL")
 	cmd.Flags().StringVar(&out, "out", "", "file to write")
 	return cmd
 }

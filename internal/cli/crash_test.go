@@ -21,9 +21,58 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/apitest"
 	"github.com/fairdebt/fairdebt/internal/collection"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
-const crashChildEnv = "FAIRDEBT_CRASH_CHILD_DATA"
+const (
+	crashChildEnv   = "FAIRDEBT_CRASH_CHILD_DATA"
+	crashChildDBEnv = "FAIRDEBT_CRASH_CHILD_DB" // a postgres:// URL, when the tests run on PostgreSQL
+)
+
+// crashDBs holds each serving directory's PostgreSQL database, when the tests
+// run on PostgreSQL: a restarted child must find the same one.
+var crashDBs sync.Map
+
+// crashDB returns the --db of the server serving dir: "" (SQLite in dir) or a
+// PostgreSQL URL made for it by storetest.
+func crashDB(t *testing.T, dir string) string {
+	t.Helper()
+	if !storetest.Postgres() {
+		return ""
+	}
+	if v, ok := crashDBs.Load(dir); ok {
+		return v.(string)
+	}
+	dsn := storetest.DSN(t)
+	crashDBs.Store(dir, dsn)
+	return dsn
+}
+
+// openCrashDB opens the database of the server that served dir, to check it.
+func openCrashDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	if dsn := crashDB(t, dir); dsn != "" {
+		db, err = sql.Open("pgx", dsn)
+	} else {
+		db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "fairdebt.db")+"?mode=ro")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// dataArgs are the flags that name the serving directory's database.
+func dataArgs(t *testing.T, dir string) []string {
+	args := []string{"--data", dir}
+	if dsn := crashDB(t, dir); dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	return args
+}
 
 // TestCrashChild is the server the crash test kills; it does nothing unless the
 // crash test started it.
@@ -32,7 +81,11 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child process of TestCrashRecovery")
 	}
-	os.Exit(Main([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--log-level", "info"}, os.Stdin, os.Stdout, os.Stderr))
+	args := []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--log-level", "info"}
+	if dsn := os.Getenv(crashChildDBEnv); dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	os.Exit(Main(args, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // crashChild is one run of the server in a child process.
@@ -44,7 +97,7 @@ type crashChild struct {
 func startCrashChild(t *testing.T, dir, adminToken string) *crashChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, EnvAdminToken+"="+adminToken)
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashChildDBEnv+"="+crashDB(t, dir), EnvAdminToken+"="+adminToken)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -177,11 +230,7 @@ func TestCrashRecovery(t *testing.T) {
 	child.kill(t)
 
 	// The database itself: every attempt is whole, and the caps hold per debtor.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "fairdebt.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCrashDB(t, dir)
 	var broken int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM attempts WHERE decision = '' OR (NOT allowed AND result IS NOT NULL)
 		OR (result IS NULL) <> (result_at IS NULL)`).Scan(&broken); err != nil {
@@ -192,12 +241,19 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	// The audit log: it verifies, and holds exactly one decision leaf for each
 	// recorded attempt and one outcome leaf for each recorded outcome.
-	if code, out, errs := runMain(t, "audit", "verify", "--data", dir); code != 0 {
+	if code, out, errs := runMain(t, append([]string{"audit", "verify"}, dataArgs(t, dir)...)...); code != 0 {
 		t.Errorf("audit verify after the crashes: %d %s %s", code, out, errs)
 	} else {
 		t.Log(strings.TrimSpace(out))
 	}
 	var leaves, recorded, withOutcome, unlogged int
+	// json(path) reads a field of a leaf's JSON, in either engine's SQL.
+	json := func(path string) string {
+		if storetest.Postgres() {
+			return "(l.data::jsonb #>> '{" + strings.ReplaceAll(path, ".", ",") + "}')"
+		}
+		return "json_extract(l.data, '$." + path + "')"
+	}
 	for q, v := range map[string]*int{
 		"SELECT COUNT(*) FROM audit_leaves":                      &leaves,
 		"SELECT COUNT(*) FROM attempts":                          &recorded,
@@ -205,10 +261,10 @@ func TestCrashRecovery(t *testing.T) {
 		// An attempt's row names its leaves, and they name it.
 		`SELECT COUNT(*) FROM attempts a WHERE a.decision_leaf IS NULL OR (a.result IS NULL) <> (a.outcome_leaf IS NULL)
 			OR NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.idx = a.decision_leaf
-				AND json_extract(l.data, '$.type') = 'decision' AND json_extract(l.data, '$.subject.attempt') = a.id)
+				AND ` + json("type") + ` = 'decision' AND ` + json("subject.attempt") + ` = a.id)
 			OR (a.outcome_leaf IS NOT NULL AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.idx = a.outcome_leaf
-				AND json_extract(l.data, '$.type') = 'outcome' AND json_extract(l.data, '$.subject.attempt') = a.id
-				AND json_extract(l.data, '$.facts.result') = a.result))`: &unlogged,
+				AND ` + json("type") + ` = 'outcome' AND ` + json("subject.attempt") + ` = a.id
+				AND ` + json("facts.result") + ` = a.result))`: &unlogged,
 	} {
 		if err := db.QueryRow(q).Scan(v); err != nil {
 			t.Fatal(err)

@@ -2,10 +2,25 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/fairdebt/fairdebt/internal/store"
 )
+
+// openStore opens the database --db names: a postgres:// URL, a SQLite file,
+// or, when empty, the SQLite file in the data directory.
+func openStore(ctx context.Context, db, data string) (*store.DB, error) {
+	switch {
+	case store.IsPostgres(db):
+		return store.OpenPostgres(ctx, db)
+	case db == "":
+		db = filepath.Join(data, "fairdebt.db")
+	}
+	return store.OpenSQLite(ctx, db)
+}
 
 // writeAtomic writes a file through a temporary file in the same directory and
 // renames it into place, so a crash leaves the old file or the new one, never

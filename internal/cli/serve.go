@@ -93,7 +93,7 @@ exit.`,
 	f := cmd.Flags()
 	f.StringVar(&o.data, "data", "./fairdebt-data", "data directory (database, key files, admin token)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, or a SQLite file path")
+	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, a SQLite file path, or a postgres:// URL (one serve per database)")
 	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.auditKey, "audit-key", "", "file holding the audit log's signing key (default: FAIRDEBT_AUDIT_KEY, else DATA/audit.key, generated at first start)")
@@ -103,15 +103,16 @@ exit.`,
 	return cmd
 }
 
+// claimWait is how long serve waits for another process to let go of a
+// PostgreSQL database before it gives up.
+var claimWait = 10 * time.Second
+
 func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		return inputError(fmt.Errorf("--log-level: %w", err))
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
-		return inputError(errors.New("--db: PostgreSQL is not wired yet (it comes with the scale-out work); use the embedded SQLite store"))
-	}
 	reg, _, err := a.registry()
 	if err != nil {
 		return err
@@ -156,15 +157,26 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	if created {
 		log.Info("generated a new key file; back it up: without it sealed personal data cannot be read", "path", filepath.Join(o.data, secret.KeyFile))
 	}
-	dbPath := o.db
-	if dbPath == "" {
-		dbPath = filepath.Join(o.data, "fairdebt.db")
-	}
-	db, err := store.OpenSQLite(ctx, dbPath)
+	db, err := openStore(ctx, o.db, o.data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// The service counts caps against each debtor's contacts held in memory:
+	// right while one process serves the database. A process killed a moment
+	// ago may still hold it until the server notices: wait a little.
+	for wait := time.Now().Add(claimWait); ; time.Sleep(200 * time.Millisecond) {
+		err := db.ClaimSole(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrInUse) {
+			return err
+		}
+		if time.Now().After(wait) {
+			return inputError(errors.New("--db: another fairdebt serve is using this PostgreSQL database; several replicas on one database come with the scale-out work"))
+		}
+	}
 	var signer note.Signer
 	var vkey string
 	created = false

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"database/sql"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/apitest"
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 func TestServeBadFlags(t *testing.T) {
@@ -22,7 +22,6 @@ func TestServeBadFlags(t *testing.T) {
 		want string
 	}{
 		{"unknown pack", []string{"serve", "--data", dir, "--pack", "nope"}, "--pack"},
-		{"postgres not yet", []string{"serve", "--data", dir, "--db", "postgres://localhost/x"}, "--db"},
 		{"bad log level", []string{"serve", "--data", dir, "--log-level", "loud"}, "--log-level"},
 		{"bad address", []string{"serve", "--data", dir, "--addr", "nowhere:-1"}, "--addr"},
 		{"stray argument", []string{"serve", "extra"}, "unknown command"},
@@ -79,10 +78,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("the server did not stop within 20 s of SIGTERM")
 	}
 	// The last checkpoint, signed on the way out, covers every leaf.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "fairdebt.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openCrashDB(t, dir)
 	var leaves, covered int64
 	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM audit_leaves), (SELECT MAX(size) FROM audit_checkpoints)").Scan(&leaves, &covered); err != nil {
 		t.Fatal(err)
@@ -114,5 +110,25 @@ func TestServeAuditKeyFlag(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "--audit-key") {
 			t.Errorf("--audit-key %s: exit %d, %q", path, code, errs)
 		}
+	}
+}
+
+// On PostgreSQL one serve process holds a database: a second one is refused,
+// saying why, instead of counting caps against half the contacts.
+func TestServeRefusesASecondProcessOnPostgres(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only (set FAIRDEBT_TEST_POSTGRES; .ci/run does)")
+	}
+	dir := t.TempDir()
+	admin := "fdt_second-process-test-token-0123456789abcdefghij"
+	child := startCrashChild(t, dir, admin)
+	defer child.kill(t)
+	old := claimWait
+	claimWait = 500 * time.Millisecond
+	defer func() { claimWait = old }()
+	t.Setenv(EnvAdminToken, admin)
+	code, _, stderr := runMain(t, "serve", "--data", t.TempDir(), "--db", crashDB(t, dir), "--addr", "127.0.0.1:0")
+	if code != exitInput || !strings.Contains(stderr, "another fairdebt serve is using this PostgreSQL database") {
+		t.Fatalf("a second serve: exit %d, %s", code, stderr)
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/fairdebt/fairdebt/internal/collection"
 	"github.com/fairdebt/fairdebt/internal/policy"
 	"github.com/fairdebt/fairdebt/internal/secret"
-	"github.com/fairdebt/fairdebt/internal/store"
 )
 
 // operator is the principal of the command line: whoever runs it holds the data
@@ -25,8 +24,8 @@ import (
 var operator = collection.Principal{Admin: true, Role: collection.RoleAdmin, Name: "cli"}
 
 type userOptions struct {
-	data, role, agency, lang string
-	passwordStdin            bool
+	data, db, role, agency, lang string
+	passwordStdin                bool
 }
 
 func (a *app) userCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -50,6 +49,7 @@ data directory of a running service too.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().StringVar(&o.data, "data", "./fairdebt-data", "data directory")
+	cmd.PersistentFlags().StringVar(&o.db, "db", "", "database, as for serve: empty for SQLite in the data directory, a SQLite file path, or a postgres:// URL")
 
 	add := &cobra.Command{
 		Use:   "add USERNAME --role ROLE [--agency ID]",
@@ -58,7 +58,7 @@ data directory of a running service too.`,
   printf '%s\n' "$PASSWORD" | fairdebt user add li.ming --role compliance --password-stdin`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withService(cmd.Context(), o.data, stderr, func(s *collection.Service) error {
+			return withService(cmd.Context(), o.data, o.db, stderr, func(s *collection.Service) error {
 				password, generated, err := a.password(o.passwordStdin)
 				if err != nil {
 					return err
@@ -92,7 +92,7 @@ data directory of a running service too.`,
 		Example: `  fairdebt user reset-password wang.fang`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withService(cmd.Context(), o.data, stderr, func(s *collection.Service) error {
+			return withService(cmd.Context(), o.data, o.db, stderr, func(s *collection.Service) error {
 				password, generated, err := a.password(o.passwordStdin)
 				if err != nil {
 					return err
@@ -115,7 +115,7 @@ data directory of a running service too.`,
 		Short: "List the users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withService(cmd.Context(), o.data, stderr, func(s *collection.Service) error {
+			return withService(cmd.Context(), o.data, o.db, stderr, func(s *collection.Service) error {
 				users, err := s.Users(cmd.Context(), operator)
 				if err != nil {
 					return err
@@ -196,7 +196,7 @@ func userError(err error) error {
 
 // withService opens the data directory's database and keys, runs f on a service
 // over them, and closes them.
-func withService(ctx context.Context, data string, stderr io.Writer, f func(*collection.Service) error) error {
+func withService(ctx context.Context, data, dbURL string, stderr io.Writer, f func(*collection.Service) error) error {
 	if st, err := os.Stat(data); err != nil || !st.IsDir() {
 		return inputError(fmt.Errorf("--data %q: not a data directory (run fairdebt serve --data %s once to create one)", data, data))
 	}
@@ -207,7 +207,7 @@ func withService(ctx context.Context, data string, stderr io.Writer, f func(*col
 	if created {
 		fmt.Fprintf(stderr, "generated a new key file %s; back it up\n", filepath.Join(data, secret.KeyFile))
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(data, "fairdebt.db"))
+	db, err := openStore(ctx, dbURL, data)
 	if err != nil {
 		return err
 	}

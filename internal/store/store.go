@@ -73,6 +73,7 @@ type DB struct {
 	// savepointAlways runs UpdateSingle functions in a savepoint too: on
 	// PostgreSQL a failed statement aborts the transaction it is in.
 	savepointAlways bool
+	sole            *sql.Conn // holds ClaimSole's lock
 }
 
 // walCheckpointPages bounds the write-ahead log: when a commit leaves more pages
@@ -215,14 +216,11 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("pgx", dsn)
+	r, err := openPostgresReader(ctx, dsn)
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
-	n := max(4, 2*runtime.GOMAXPROCS(0))
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
 	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{}), stmts: map[string]*sql.Stmt{},
 		savepointAlways: true}
 	go db.writer()
@@ -231,6 +229,73 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// openPostgresReader opens the pool of readers: its transactions are read-only,
+// as SQLite's readers are query-only.
+func openPostgresReader(ctx context.Context, dsn string) (*sql.DB, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres URL: %w", err)
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on") // passed to the server as a run-time parameter
+	u.RawQuery = q.Encode()
+	r, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	return r, nil
+}
+
+// OpenPostgresReadOnly opens the PostgreSQL database at dsn for reading only, as
+// OpenSQLiteReadOnly does a SQLite file: no writer and no migrations.
+func OpenPostgresReadOnly(ctx context.Context, dsn string) (*DB, error) {
+	r, err := openPostgresReader(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{R: r, readOnly: true, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// ErrInUse is returned by ClaimSole when another process holds the database.
+var ErrInUse = errors.New("store: another process is using this database")
+
+// soleLock is the PostgreSQL advisory lock key ClaimSole takes ("fairdebt").
+const soleLock = 0x6661697264656274
+
+// ClaimSole makes this process the only one to serve the database until Close:
+// on PostgreSQL it takes a session advisory lock on a connection of its own, and
+// returns ErrInUse when another process holds it. The collection service keeps
+// each debtor's recent contacts in memory and counts caps against them, which
+// is right only while one process writes. A SQLite file has one writer at a
+// time anyway; there ClaimSole does nothing.
+func (db *DB) ClaimSole(ctx context.Context) error {
+	if !db.savepointAlways || db.readOnly { // SQLite, or nothing to write
+		return nil
+	}
+	c, err := db.R.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: claim: %w", err)
+	}
+	var ok bool
+	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(soleLock)).Scan(&ok); err != nil {
+		c.Close()
+		return fmt.Errorf("store: claim: %w", err)
+	}
+	if !ok {
+		c.Close()
+		return ErrInUse
+	}
+	db.sole = c
+	return nil
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -549,6 +614,12 @@ func (db *DB) Close() error {
 			delete(db.stmts, q)
 		}
 		db.stmtMu.Unlock()
+		if db.sole != nil {
+			// Unlock before the connection goes: the server would release the
+			// lock only once it noticed the session end.
+			_, _ = db.sole.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", int64(soleLock))
+			db.sole.Close()
+		}
 		db.closeErr = errors.Join(db.R.Close(), db.w.Close())
 		if db.ckpt != nil {
 			db.closeErr = errors.Join(db.closeErr, db.ckpt.Close())

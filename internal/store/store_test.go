@@ -117,10 +117,8 @@ func TestMigrationsAndPragmas(t *testing.T) {
 			t.Errorf("table %s: %v", table, err)
 		}
 	}
-	if engine() == "sqlite" {
-		if _, err := db.R.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('x', 'x', 0)"); err == nil {
-			t.Error("the reader pool accepted a write")
-		}
+	if _, err := db.R.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('x', 'x', 0)"); err == nil {
+		t.Error("the reader pool accepted a write")
 	}
 	// Foreign keys hold on either engine.
 	if err := db.Update(context.Background(), func(tx *sql.Tx) error {
@@ -646,5 +644,49 @@ func TestMigrationsForPostgres(t *testing.T) {
 			table, column).Scan(&got); err != nil || got != want {
 			t.Errorf("%s is %q (%v), want %s", col, got, err, want)
 		}
+	}
+}
+
+// One process serves a PostgreSQL database at a time: a second claim is
+// refused until the first holder closes. (On SQLite ClaimSole does nothing.)
+func TestClaimSole(t *testing.T) {
+	dsn := newDSN(t)
+	first, err := openAt(t, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.ClaimSole(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second, err := openAt(t, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	err = second.ClaimSole(context.Background())
+	if engine() == "sqlite" {
+		if err != nil {
+			t.Fatalf("SQLite: %v", err)
+		}
+		first.Close()
+		return
+	}
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("a second claim: %v, want ErrInUse", err)
+	}
+	first.Close()
+	if err := second.ClaimSole(context.Background()); err != nil {
+		t.Fatalf("a claim after the first holder closed: %v", err)
+	}
+	ro, err := OpenPostgresReadOnly(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.ClaimSole(context.Background()); err != nil {
+		t.Errorf("a read-only open needs no claim: %v", err)
+	}
+	if err := ro.Update(context.Background(), func(*sql.Tx) error { return nil }); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("a read-only open wrote: %v", err)
 	}
 }
