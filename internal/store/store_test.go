@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,17 +16,14 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/fairdebt/fairdebt/internal/dbtest"
 )
 
-// postgresEnv names the environment variable with a PostgreSQL server's URL
-// (a database the tests may create databases from, such as
-// postgres://postgres@127.0.0.1:5433/postgres); .ci/run sets it.
-const postgresEnv = "FAIRDEBT_TEST_POSTGRES"
-
 // engine is the database the tests run on: sqlite, or postgres when
-// FAIRDEBT_TEST_POSTGRES is set.
+// FAIRDEBT_TEST_POSTGRES is set (see dbtest).
 func engine() string {
-	if os.Getenv(postgresEnv) != "" {
+	if dbtest.Postgres() {
 		return "postgres"
 	}
 	return "sqlite"
@@ -43,40 +38,10 @@ func sqliteOnly(t *testing.T) {
 	}
 }
 
-// newDSN returns where a test's database is: a file in its temp dir, or a
-// fresh PostgreSQL database, dropped when the test ends.
+// newDSN returns where a test's database is (see dbtest.DSN).
 func newDSN(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv(postgresEnv)
-	if admin == "" {
-		return filepath.Join(t.TempDir(), "t.db")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	conn, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	name := fmt.Sprintf("fairdebt_test_%d_%d", os.Getpid(), rand.Int64())
-	if _, err := conn.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("creating a test database on %s: %v", u.Redacted(), err)
-	}
-	t.Cleanup(func() {
-		conn, err := sql.Open("pgx", admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		if _, err := conn.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
+	return dbtest.DSN(t)
 }
 
 // openAt opens the database at dsn (from newDSN) on the test's engine.
