@@ -49,9 +49,11 @@ type benchOptions struct {
 func (a *app) benchCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Load benchmarks of the collection service",
-		Long: `bench runs load benchmarks against the collection service's HTTP API and reports
-what it sustains.`,
+		Short: "Benchmarks: the collection service under load, the audit log, the evidence analyser",
+		Long: `bench measures what fairdebt sustains: decisions through the collection service's
+HTTP API (attempts), appends and proofs of a large audit log (audit), and the
+evidence analyser on a generated phone export (evidence). Each prints its figures
+beside its targets.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr), a.benchAuditCommand(stdout, stderr), a.benchEvidenceCommand(stdout, stderr))
