@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -1084,14 +1085,25 @@ func (r *Reader) contactName(tag []byte) string {
 	return string(b)
 }
 
+// requiredInt reads the required integer attribute id, named name, of an elem
+// that starts on line, which must lie in [lo, hi]; the record error otherwise
+// says it is missing, or that its value "is not " + what.
+func (r *Reader) requiredInt(tag []byte, elem string, line, id int, name string, lo, hi int64, what string) (int64, error) {
+	v, present, ok := r.attrInt(tag, id)
+	if !present {
+		return 0, r.recordError(line, elem, "%s: missing", name)
+	}
+	if !ok || v < lo || v > hi {
+		return 0, r.recordError(line, elem, "%s: %s is not %s", name, quoteValue(r.attrString(tag, id)), what)
+	}
+	return v, nil
+}
+
 // date reads the date attribute: milliseconds since 1970.
 func (r *Reader) date(tag []byte, elem string, line int) (time.Time, error) {
-	ms, present, ok := r.attrInt(tag, atDate)
-	if !present {
-		return time.Time{}, r.recordError(line, elem, "date: missing")
-	}
-	if !ok {
-		return time.Time{}, r.recordError(line, elem, "date: %s is not a time (want milliseconds since 1970)", quoteValue(r.attrString(tag, atDate)))
+	ms, err := r.requiredInt(tag, elem, line, atDate, "date", math.MinInt64, math.MaxInt64, "a time (want milliseconds since 1970)")
+	if err != nil {
+		return time.Time{}, err
 	}
 	return time.UnixMilli(ms).UTC(), nil
 }
@@ -1102,12 +1114,9 @@ func (r *Reader) smsRecord(tag []byte, line int) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	typ, present, ok := r.attrInt(tag, atType)
-	if !present {
-		return Record{}, r.recordError(line, "sms", "type: missing")
-	}
-	if !ok || typ < 1 || typ > 6 {
-		return Record{}, r.recordError(line, "sms", "type: %s is not a message type (want 1 to 6)", quoteValue(r.attrString(tag, atType)))
+	typ, err := r.requiredInt(tag, "sms", line, atType, "type", 1, 6, "a message type (want 1 to 6)")
+	if err != nil {
+		return Record{}, err
 	}
 	return Record{
 		Kind:   SMS,
@@ -1126,12 +1135,9 @@ func (r *Reader) mmsRecord(tag []byte, line int) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	box, present, ok := r.attrInt(tag, atMsgBox)
-	if !present {
-		return Record{}, r.recordError(line, "mms", "msg_box: missing")
-	}
-	if !ok {
-		return Record{}, r.recordError(line, "mms", "msg_box: %s is not a number", quoteValue(r.attrString(tag, atMsgBox)))
+	box, err := r.requiredInt(tag, "mms", line, atMsgBox, "msg_box", math.MinInt64, math.MaxInt64, "a number")
+	if err != nil {
+		return Record{}, err
 	}
 	return Record{
 		Kind:   SMS,
@@ -1149,12 +1155,9 @@ func (r *Reader) callRecord(tag []byte, line int) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	typ, present, ok := r.attrInt(tag, atType)
-	if !present {
-		return Record{}, r.recordError(line, "call", "type: missing")
-	}
-	if !ok || typ < 1 || typ > 7 {
-		return Record{}, r.recordError(line, "call", "type: %s is not a call type (want 1 to 7)", quoteValue(r.attrString(tag, atType)))
+	typ, err := r.requiredInt(tag, "call", line, atType, "type", 1, 7, "a call type (want 1 to 7)")
+	if err != nil {
+		return Record{}, err
 	}
 	secs, present, ok := r.attrInt(tag, atDuration)
 	if present && (!ok || secs < 0 || secs > maxSeconds) {
