@@ -126,9 +126,9 @@ func NewCoverage(pack *policy.Pack, cases []Case) (*Coverage, error) {
 
 // Print writes the coverage table.
 func (c *Coverage) Print(pack string, n int) {
-	fmt.Printf("\ncoverage of pack %s over %d requests: %d allowed, %d denied\n", pack, n, c.Allowed, c.Denied)
-	fmt.Printf("  %-48s %9s %9s %11s\n", "RULE", "VIOLATED", "PASSED", "NOT APPLIED")
+	fmt.Fprintf(out, "\ncoverage of pack %s over %d requests: %d allowed, %d denied\n", pack, n, c.Allowed, c.Denied)
+	fmt.Fprintf(out, "  %-48s %9s %9s %11s\n", "RULE", "VIOLATED", "PASSED", "NOT APPLIED")
 	for k, r := range c.Rules {
-		fmt.Printf("  %-48s %9d %9d %11d\n", r.ID, c.Violated[k], c.Passed[k], c.NotApplied[k])
+		fmt.Fprintf(out, "  %-48s %9d %9d %11d\n", r.ID, c.Violated[k], c.Passed[k], c.NotApplied[k])
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -31,20 +32,58 @@ func main() {
 	seed := flag.Uint64("seed", 1, "generator seed")
 	show := flag.Int("show", 3, "disagreements to print in detail")
 	coverage := flag.Bool("coverage", true, "print per-rule coverage")
+	asJSON := flag.Bool("json", false, "print the result table as JSON on standard output, the rest on standard error")
 	flag.Parse()
+	if *asJSON {
+		out = os.Stderr
+	}
 	if *n < 1 || *runs < 0 {
 		fmt.Fprintln(os.Stderr, "opa: -n must be at least 1 and -runs at least 0")
 		os.Exit(2)
 	}
-	ok, err := run(context.Background(), strings.Split(*packs, ","), *n, *runs, *seed, *show, *coverage)
+	ok, rows, err := run(context.Background(), strings.Split(*packs, ","), *n, *runs, *seed, *show, *coverage)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "opa:", err)
 		os.Exit(2)
+	}
+	if *asJSON {
+		type jsonRow struct {
+			Pack          string  `json:"pack"`
+			Requests      int     `json:"requests"`
+			Disagreements int     `json:"disagreements"`
+			FairdebtNS    float64 `json:"fairdebt_ns"`
+			OPANS         float64 `json:"opa_ns"`
+			OPAInputNS    float64 `json:"opa_input_ns"`
+			Ratio         float64 `json:"ratio"`
+		}
+		var doc struct {
+			GoVersion string    `json:"go_version"`
+			CPUs      int       `json:"cpus"`
+			Runs      int       `json:"runs"`
+			Packs     []jsonRow `json:"packs"`
+		}
+		doc.GoVersion, doc.CPUs, doc.Runs = runtime.Version(), runtime.NumCPU(), *runs
+		for _, r := range rows {
+			j := jsonRow{Pack: r.pack, Requests: r.n, Disagreements: r.disagreements}
+			if len(r.opa) > 0 {
+				j.FairdebtNS, j.OPANS, j.OPAInputNS = median(r.fairdebt), median(r.opa), median(r.opaInput)
+				j.Ratio = j.OPANS / j.FairdebtNS
+			}
+			doc.Packs = append(doc.Packs, j)
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(doc); err != nil {
+			fmt.Fprintln(os.Stderr, "opa:", err)
+			os.Exit(2)
+		}
 	}
 	if !ok {
 		os.Exit(1)
 	}
 }
+
+// out receives the human-readable report: standard output, or standard error
+// with -json.
+var out io.Writer = os.Stdout
 
 // row is one pack's line of the result table.
 type row struct {
@@ -53,57 +92,57 @@ type row struct {
 	fairdebt, opa, opaInput []float64 // ns per decision, one per run
 }
 
-func run(ctx context.Context, packs []string, n, runs int, seed uint64, show int, coverage bool) (bool, error) {
+func run(ctx context.Context, packs []string, n, runs int, seed uint64, show int, coverage bool) (bool, []row, error) {
 	reg, err := policy.Builtin()
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	fmt.Printf("%s %s/%s, GOMAXPROCS=%d, %d CPUs; %d requests per pack, %d runs, seed %d\n",
+	fmt.Fprintf(out, "%s %s/%s, GOMAXPROCS=%d, %d CPUs; %d requests per pack, %d runs, seed %d\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.NumCPU(), n, runs, seed)
 	var rows []row
 	for _, name := range packs {
 		name = strings.TrimSpace(name)
 		pack, err := reg.Get(name)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		cases, err := Generate(name, n, seed)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		engine, err := NewOPA(ctx, pack)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		if coverage {
 			cov, err := NewCoverage(pack, cases)
 			if err != nil {
-				return false, err
+				return false, nil, err
 			}
 			cov.Print(name, n)
 		}
 		r := row{pack: name, n: n}
 		diffs, err := Compare(ctx, pack, engine, cases)
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		r.disagreements = len(diffs)
 		for i, d := range diffs {
 			if i == show {
 				break
 			}
-			fmt.Printf("\ndisagreement %d of %d, pack %s, request %d:\n  fairdebt: %v\n  OPA:      %v\n  request:  %s\n",
+			fmt.Fprintf(out, "\ndisagreement %d of %d, pack %s, request %d:\n  fairdebt: %v\n  OPA:      %v\n  request:  %s\n",
 				i+1, len(diffs), name, d.Index, d.Fairdebt, d.OPA, RequestJSON(name, &cases[d.Index]))
 		}
 		for k := range runs {
 			fd, op, in, err := timeRun(ctx, pack, engine, cases, k%2 == 0, r.disagreements > 0)
 			if err != nil {
-				return false, err
+				return false, nil, err
 			}
 			r.fairdebt, r.opa, r.opaInput = append(r.fairdebt, fd), append(r.opa, op), append(r.opaInput, in)
 		}
 		if runs == 0 {
-			fmt.Printf("\npack %s: %d requests, %d disagreements\n", name, n, r.disagreements)
+			fmt.Fprintf(out, "\npack %s: %d requests, %d disagreements\n", name, n, r.disagreements)
 			rows = append(rows, r)
 			continue
 		}
@@ -111,25 +150,25 @@ func run(ctx context.Context, packs []string, n, runs int, seed uint64, show int
 		for k := range ratios {
 			ratios[k] = r.opa[k] / r.fairdebt[k]
 		}
-		fmt.Printf("\npack %s, ns per decision by run:\n  fairdebt   %s\n  OPA        %s\n  OPA input  %s\n  ratio      %s\n",
+		fmt.Fprintf(out, "\npack %s, ns per decision by run:\n  fairdebt   %s\n  OPA        %s\n  OPA input  %s\n  ratio      %s\n",
 			name, fmtRuns(r.fairdebt, "%8.0f"), fmtRuns(r.opa, "%8.0f"), fmtRuns(r.opaInput, "%8.0f"), fmtRuns(ratios, "%7.1fx"))
 		rows = append(rows, r)
 	}
 
 	if runs == 0 {
-		return !slices.ContainsFunc(rows, func(r row) bool { return r.disagreements > 0 }), nil
+		return !slices.ContainsFunc(rows, func(r row) bool { return r.disagreements > 0 }), rows, nil
 	}
-	fmt.Printf("\n%-7s %9s %14s %22s %17s %19s %19s\n", "PACK", "REQUESTS", "DISAGREEMENTS",
+	fmt.Fprintf(out, "\n%-7s %9s %14s %22s %17s %19s %19s\n", "PACK", "REQUESTS", "DISAGREEMENTS",
 		"FAIRDEBT ns/decision", "OPA ns/decision", "of which OPA input", "RATIO OPA/fairdebt")
 	ok := true
 	for _, r := range rows {
 		fd, op := median(r.fairdebt), median(r.opa)
-		fmt.Printf("%-7s %9d %14d %22.0f %17.0f %19.0f %18.1fx\n", r.pack, r.n, r.disagreements, fd, op, median(r.opaInput), op/fd)
+		fmt.Fprintf(out, "%-7s %9d %14d %22.0f %17.0f %19.0f %18.1fx\n", r.pack, r.n, r.disagreements, fd, op, median(r.opaInput), op/fd)
 		ok = ok && r.disagreements == 0
 	}
-	fmt.Println("(medians over the runs, the ratio of the medians. fairdebt: policy.Evaluate on the snapshot and attempt;")
-	fmt.Println(" OPA: building the input, screener and local days included, then the prepared query's Eval)")
-	return ok, nil
+	fmt.Fprintln(out, "(medians over the runs, the ratio of the medians. fairdebt: policy.Evaluate on the snapshot and attempt;")
+	fmt.Fprintln(out, " OPA: building the input, screener and local days included, then the prepared query's Eval)")
+	return ok, rows, nil
 }
 
 // Diff is a request on which the engines disagree.

@@ -28,7 +28,7 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 			if l.tree.Size() != size {
 				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", l.tree.Size(), size)
 			}
-			leaf, err := tx.PrepareContext(ctx, qInsertLeaf)
+			leaf, err := tx.PrepareContext(ctx, leafInsert.SQL())
 			if err != nil {
 				return err
 			}

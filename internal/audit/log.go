@@ -38,7 +38,8 @@ type Log struct {
 	tiles      tiler
 	treeEpoch  uint64
 	treeLoaded bool
-	loads      int // how often the cache was read afresh, for tests
+	lastLeaf   tlog.Hash // the hash of the last leaf the cache holds
+	loads      int       // how often the cache was read afresh, for tests
 
 	// On the reader pool.
 	tileStmt  *sql.Stmt
@@ -56,15 +57,19 @@ const (
 // SQL the log runs; the writes are prepared on the writer connection by New.
 const (
 	qNextIndex  = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
-	qInsertLeaf = "INSERT INTO audit_leaves (idx, data, hashes, created_at) VALUES ($1, $2, $3, $4)"
 	qInsertTile = "INSERT INTO audit_tiles (level, idx, hashes) VALUES ($1, $2, $3)"
 	qTile       = "SELECT hashes FROM audit_tiles WHERE level = $1 AND idx = $2"
+	qLeafHashes = "SELECT idx, hashes FROM audit_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx"
 )
+
+// leafInsert writes a leaf's row; on PostgreSQL the rows of a batch's decisions
+// are written together when it commits (store.InsertLater).
+var leafInsert = store.NewInsert("audit_leaves", "idx bigint", "data text", "hashes text", "created_at bigint")
 
 // New returns the log of db. On a writable database whose log was written before
 // tiles existed, it first writes the missing tiles.
 func New(ctx context.Context, db *store.DB) (*Log, error) {
-	if err := db.Prepare(ctx, qNextIndex, qInsertLeaf, qInsertTile); err != nil {
+	if err := db.Prepare(ctx, qNextIndex, leafInsert.SQL(), qInsertTile); err != nil {
 		return nil, err
 	}
 	st, err := db.R.PrepareContext(ctx, qTile)
@@ -95,8 +100,7 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 	}
 	n := l.tree.Size()
 	err = l.add(data, func(hashes string) error {
-		_, err := l.db.Exec(ctx, tx, qInsertLeaf, n, string(data), hashes, e.At.UnixMilli())
-		return err
+		return l.db.InsertLater(ctx, tx, leafInsert, n, string(data), hashes, e.At.UnixMilli())
 	}, func(t tile) error {
 		_, err := l.db.Exec(ctx, tx, qInsertTile, t.level, t.index, t.hashes)
 		return err
@@ -128,33 +132,107 @@ func (l *Log) add(data []byte, insertLeaf func(hashes string) error, insertTile 
 			return store.AbortBatch(fmt.Errorf("audit: tile %d/%d: %w", t.level, t.index, err))
 		}
 	}
-	l.treeLoaded = true
+	l.lastLeaf, l.treeLoaded = hashes[0], true
 	return nil
 }
 
 // ensureTree makes the cached frontier true of the database in tx. While the
-// store's epoch is unchanged, it is. Once a write has failed since, the cache still
-// holds if the log has as many leaves as it says: rollbacks only ever take leaves
-// off the end, and only this log appends. Writes fail for many reasons (a case not
-// found, a conflict) that take no leaf; those cost one cheap read here, not a
+// store's epoch is unchanged, it is. Once a write has failed or another process
+// has written since, catchUp checks the cache with one read and brings it up to
+// date. Writes fail for many reasons (a case not found, a conflict) that take no
+// leaf; those cost one cheap read here, not a
 // reload of the frontier and the tiles being filled.
 func (l *Log) ensureTree(ctx context.Context, tx *sql.Tx) error {
 	if l.treeLoaded && l.treeEpoch == l.db.Epoch() {
 		return nil
 	}
 	epoch := l.db.Epoch()
+	// Leaves left for the end of the batch must be in the table before it is read.
+	if err := l.db.Flush(ctx, tx); err != nil {
+		return err
+	}
+	if l.treeLoaded {
+		if err := l.catchUp(ctx, tx); err == nil {
+			l.treeEpoch = epoch
+			return nil
+		}
+		// Read everything afresh instead, which checks as it goes.
+	}
 	var n int64
 	if err := l.db.QueryRow(ctx, tx, qNextIndex).Scan(&n); err != nil {
 		return fmt.Errorf("audit: next index: %w", err)
-	}
-	if l.treeLoaded && n == l.tree.Size() {
-		l.treeEpoch = epoch
-		return nil
 	}
 	if err := l.loadTree(ctx, tx, n); err != nil {
 		return err
 	}
 	l.treeEpoch, l.treeLoaded = epoch, true
+	return nil
+}
+
+// maxCatchUp is the most leaves other processes may have appended since this
+// one's cache was last true for catchUp to read them; past it the frontier is
+// read afresh.
+const maxCatchUp = 1 << 16
+
+// errStale says the cached frontier is not the database's.
+var errStale = errors.New("audit: the cached tree is not the log's")
+
+// catchUp makes the cached frontier true of the database in tx with one query,
+// or returns an error (errStale) if it cannot. It reads the leaves from the
+// last one the cache holds. That leaf must still be there, with the hash the
+// cache has for it: a write that failed after appending takes its leaves off the
+// end, and since a rollback takes a process's leaves from the last backwards,
+// the last one still there means all before it are. (While other processes
+// write the database, the same index may then hold another leaf: the hash tells
+// them apart.) The leaves after it, which other processes appended (see
+// store.DB.Shared), go into the frontier and the tiles from their stored hashes;
+// the tiles they completed are already stored.
+func (l *Log) catchUp(ctx context.Context, tx *sql.Tx) error {
+	size := l.tree.Size()
+	from := max(size-1, 0)
+	l.treeLoaded = false // until all of it is read
+	rows, err := tx.QueryContext(ctx, qLeafHashes, from, size+maxCatchUp+1)
+	if err != nil {
+		return fmt.Errorf("audit: catch up: %w", err)
+	}
+	defer rows.Close()
+	checked := size == 0
+	for rows.Next() {
+		var idx int64
+		var s string
+		if err := rows.Scan(&idx, &s); err != nil {
+			return fmt.Errorf("audit: catch up: %w", err)
+		}
+		hs, err := decodeHashes(s)
+		if err != nil {
+			return fmt.Errorf("audit: leaf %d: %w", idx, err)
+		}
+		if !checked {
+			if idx != size-1 || hs[0] != l.lastLeaf {
+				return errStale
+			}
+			checked = true
+			continue
+		}
+		if idx != l.tree.Size() {
+			return fmt.Errorf("audit: catch up: leaf %d where %d was due", idx, l.tree.Size())
+		}
+		if err := l.tree.addStored(hs); err != nil {
+			return fmt.Errorf("audit: leaf %d: %w", idx, err)
+		}
+		l.tiles.add(idx, hs)
+		l.lastLeaf = hs[0]
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: catch up: %w", err)
+	}
+	switch {
+	case !checked:
+		return errStale // the cache's last leaf is gone
+	case l.tree.Size() > size+maxCatchUp:
+		return errStale // too many to read this way
+	}
+	l.treeLoaded = true
 	return nil
 }
 
@@ -170,6 +248,9 @@ func (l *Log) loadTree(ctx context.Context, tx *sql.Tx, n int64) error {
 			indexes = append(indexes, tlog.StoredHashIndex(level, n>>level-1))
 		}
 	}
+	if n > 0 {
+		indexes = append(indexes, tlog.StoredHashIndex(0, n-1)) // the last leaf's own hash, last
+	}
 	hashes, err := readStored(ctx, tx, indexes)
 	if err != nil {
 		return err
@@ -177,6 +258,12 @@ func (l *Log) loadTree(ctx context.Context, tx *sql.Tx, n int64) error {
 	l.tree = Recomputer{n: n, frontier: make(map[int64]tlog.Hash, len(indexes))}
 	for i, x := range indexes {
 		l.tree.frontier[x] = hashes[i]
+	}
+	if n > 0 {
+		l.lastLeaf = hashes[len(hashes)-1]
+		if n&1 == 0 { // not on the frontier: a leaf at an odd index is combined
+			delete(l.tree.frontier, tlog.StoredHashIndex(0, n-1))
+		}
 	}
 	l.tiles, err = loadTiler(ctx, tx, n)
 	return err

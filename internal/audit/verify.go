@@ -253,6 +253,24 @@ func (r *Recomputer) Add(data []byte) ([]tlog.Hash, error) {
 	return hs, nil
 }
 
+// addStored adds the next leaf from the hashes a log stored for it (as Add
+// returns them), without recomputing them.
+func (r *Recomputer) addStored(hs []tlog.Hash) error {
+	if want := tlog.StoredHashCount(r.n+1) - tlog.StoredHashCount(r.n); int64(len(hs)) != want {
+		return fmt.Errorf("audit: %d stored hashes, want %d", len(hs), want)
+	}
+	if r.frontier == nil {
+		r.frontier = map[int64]tlog.Hash{}
+	}
+	// The left siblings the new subtrees combined are no longer on the frontier.
+	for level := range len(hs) - 1 {
+		delete(r.frontier, tlog.StoredHashIndex(level, r.n>>level-1))
+	}
+	r.frontier[tlog.StoredHashIndex(0, r.n)+int64(len(hs))-1] = hs[len(hs)-1]
+	r.n++
+	return nil
+}
+
 func (r *Recomputer) read(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {

@@ -42,6 +42,9 @@ type benchOptions struct {
 	clients, borrowers int
 	duration, warmup   time.Duration
 	url, token         string
+	db                 string // a postgres:// server to bench on instead of SQLite
+	replicas           int
+	inProcess          bool // PostgreSQL: serve in this process (to profile it) rather than in a child
 	json               bool
 	cpuprofile         string
 }
@@ -86,6 +89,14 @@ four) with that agency's token. The load generator shares the CPUs with the serv
 With --url and --token, it drives an already running server instead, on at most
 --borrowers of the open cases the token sees.
 
+With --db postgres://…, it makes a scratch database on that PostgreSQL server
+(dropped afterwards), seeds it from this process and starts --replicas
+fairdebt serve processes on it (each a child process of this one, one data
+directory for their keys); the clients are spread over them evenly. The target
+with three replicas: at least 3,000 decisions/s. Give the server durable
+commits (fsync=on, synchronous_commit=on) for figures that mean anything; both
+are printed.
+
 Each client loops: it picks a case at random, posts an attempt (mostly a call to the
 debtor, sometimes an SMS with a 120-character Chinese message, sometimes a call to an
 emergency contact to locate the debtor) and records an outcome for about half of the
@@ -94,7 +105,8 @@ outcome) is an error: the first few are printed, and the command exits 1.`,
 			"5,000", benchTargetP99, demo.AgencyID),
 		Example: `  fairdebt bench attempts
   fairdebt bench attempts --clients 128 --duration 30s --json
-  fairdebt bench attempts --url http://127.0.0.1:8080 --token fdt_...`,
+  fairdebt bench attempts --url http://127.0.0.1:8080 --token fdt_...
+  fairdebt bench attempts --db postgres://postgres@127.0.0.1:5432/postgres --replicas 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -109,9 +121,13 @@ outcome) is an error: the first few are printed, and the command exits 1.`,
 	f.IntVar(&o.borrowers, "borrowers", 1000, "demo borrowers to seed and spread the attempts over (with --url: at most this many cases)")
 	f.StringVar(&o.url, "url", "", "drive the server at this base URL instead of starting one (needs --token)")
 	f.StringVar(&o.token, "token", "", "API token for --url: an agency token, or an admin token")
+	f.StringVar(&o.db, "db", "", "a postgres:// URL: bench on a scratch database on that server, served by --replicas processes")
+	f.IntVar(&o.replicas, "replicas", 1, "with --db: how many fairdebt serve processes share the database")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON, and no progress")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the load (warmup included) to this file")
 	_ = f.MarkHidden("cpuprofile")
+	f.BoolVar(&o.inProcess, "in-process", false, "with --db and one replica: serve in this process, so that --cpuprofile sees the server")
+	_ = f.MarkHidden("in-process")
 	return cmd
 }
 
@@ -133,14 +149,25 @@ func (o *benchOptions) validate() error {
 		return errors.New("--url: needs --token")
 	case o.url != "" && !strings.HasPrefix(o.url, "http://") && !strings.HasPrefix(o.url, "https://"):
 		return fmt.Errorf("--url: %q is not an http:// or https:// URL", o.url)
+	case o.db != "" && o.url != "":
+		return errors.New("--db: not with --url (which drives a server already running)")
+	case o.db != "" && !store.IsPostgres(o.db):
+		return errors.New("--db: must be a postgres:// URL (without it, the benchmark runs on SQLite)")
+	case o.replicas < 1 || o.replicas > 16:
+		return errors.New("--replicas: must be between 1 and 16")
+	case o.replicas > 1 && o.db == "":
+		return errors.New("--replicas: only with --db (a SQLite file has one writer process)")
+	case o.inProcess && (o.db == "" || o.replicas > 1):
+		return errors.New("--in-process: only with --db and one replica")
 	}
 	return nil
 }
 
 // benchReport is the result of `bench attempts`; it is also its --json output.
 type benchReport struct {
-	Target        string          `json:"target"` // "in-process" or the --url
 	Server        *benchServerDoc `json:"server,omitempty"`
+	URL           string          `json:"url,omitempty"` // the --url driven
+	Replicas      int             `json:"replicas,omitempty"`
 	Clients       int             `json:"clients"`
 	DurationS     float64         `json:"duration_s"`
 	WarmupS       float64         `json:"warmup_s"`
@@ -158,7 +185,25 @@ type benchReport struct {
 	GOMAXPROCS    int             `json:"gomaxprocs"`
 	NumCPU        int             `json:"num_cpu"`
 	GoVersion     string          `json:"go_version"`
+	Target        string          `json:"target"` // what was aimed at, "" if nothing
 	TargetMet     bool            `json:"target_met"`
+}
+
+// benchTarget returns the target of a run and whether the run met it: on
+// SQLite, benchTargetRate at p99 ≤ benchTargetP99; on PostgreSQL with three
+// replicas or more, benchTargetReplicasRate. Other setups have none.
+func benchTarget(o benchOptions, res *loadgen.Result) (string, bool) {
+	switch {
+	case o.url != "":
+		return "", false
+	case o.db == "":
+		return fmt.Sprintf("≥ %d decisions/s at p99 ≤ %v (2 cores, SQLite, durable commits)", benchTargetRate, benchTargetP99),
+			res.Attempts > 0 && res.Rate() >= benchTargetRate && res.Latency.P99 <= benchTargetP99
+	case o.replicas >= 3:
+		return fmt.Sprintf("≥ %d decisions/s (2 cores, PostgreSQL, 3 replicas)", benchTargetReplicasRate),
+			res.Attempts > 0 && res.Rate() >= benchTargetReplicasRate
+	}
+	return "", false
 }
 
 type benchLatency struct {
@@ -195,19 +240,32 @@ func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr 
 			fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
 		}
 	}
-	rep := &benchReport{Target: "in-process", Clients: o.clients, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
+	rep := &benchReport{Clients: o.clients, DurationS: o.duration.Seconds(), WarmupS: o.warmup.Seconds(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
 	url, token := o.url, o.token
+	var replicas []string
 	if url == "" {
-		progress("seeding %d demo borrowers on a fresh SQLite database...", o.borrowers)
-		srv, err := a.startBenchServer(ctx, o.borrowers, stderr)
+		var srv *benchServer
+		var err error
+		switch {
+		case o.db != "" && o.inProcess:
+			progress("seeding %d demo borrowers on a scratch PostgreSQL database...", o.borrowers)
+			srv, err = a.startBenchServer(ctx, o.borrowers, o.db, stderr)
+		case o.db != "":
+			progress("seeding %d demo borrowers on a scratch PostgreSQL database...", o.borrowers)
+			srv, err = a.startBenchReplicas(ctx, o.db, o.replicas, o.borrowers, progress)
+		default:
+			progress("seeding %d demo borrowers on a fresh SQLite database...", o.borrowers)
+			srv, err = a.startBenchServer(ctx, o.borrowers, "", stderr)
+		}
 		if err != nil {
 			return err
 		}
 		defer srv.close()
-		url, token, rep.Server = srv.doc.URL, srv.token, &srv.doc
+		url, token, replicas, rep.Server = srv.url, srv.token, srv.replicas, &srv.doc
+		rep.Replicas = 1 + len(replicas)
 	} else {
-		rep.Target = url
+		rep.URL = url
 	}
 	client := loadgen.NewClient(o.clients)
 	limit := 0
@@ -224,7 +282,8 @@ func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr 
 	rep.Cases = len(targets)
 	progress("%d clients on %d cases: %v warmup, then %v measured", o.clients, len(targets), o.warmup, o.duration)
 
-	cfg := loadgen.Config{URL: url, Token: token, Targets: targets, Clients: o.clients, Duration: o.duration, Warmup: o.warmup, Client: client}
+	cfg := loadgen.Config{URL: url, Replicas: replicas, Token: token, Targets: targets, Clients: o.clients, Duration: o.duration,
+		Warmup: o.warmup, Client: client}
 	if !o.json {
 		cfg.Progress = func(p loadgen.Progress) {
 			if p.Warmup {
@@ -248,7 +307,7 @@ func (a *app) benchAttempts(ctx context.Context, o benchOptions, stdout, stderr 
 	rep.ElapsedS, rep.DecisionsPerS = res.Elapsed.Seconds(), res.Rate()
 	rep.LatencyMS, rep.OutcomeMS = latencyMS(res.Latency), latencyMS(res.OutcomeLatency)
 	rep.Errors, rep.ErrorSamples = res.Errors, res.ErrorSamples
-	rep.TargetMet = res.Attempts > 0 && res.Rate() >= benchTargetRate && res.Latency.P99 <= benchTargetP99
+	rep.Target, rep.TargetMet = benchTarget(o, res)
 
 	if o.json {
 		enc := json.NewEncoder(stdout)
@@ -274,10 +333,15 @@ func printBench(w io.Writer, rep *benchReport, res *loadgen.Result) {
 		if s.FileSystem != "" {
 			fs = " (" + s.FileSystem + ")"
 		}
-		fmt.Fprintf(w, "server: in-process at %s; %s, journal_mode=%s, synchronous=%s, group commit; data in %s%s; %d demo borrowers seeded in %.1fs\n",
-			s.URL, s.Store, s.JournalMode, s.Synchronous, s.DataDir, fs, s.Borrowers, s.SeedS)
+		if rep.Replicas > 1 || strings.HasPrefix(s.Store, "PostgreSQL") {
+			fmt.Fprintf(w, "server: %s at %s; %s, synchronous_commit=%s, group commit; %d demo borrowers seeded in %.1fs\n",
+				s.Store, s.URL, s.JournalMode, s.Synchronous, s.Borrowers, s.SeedS)
+		} else {
+			fmt.Fprintf(w, "server: in-process at %s; %s, journal_mode=%s, synchronous=%s, group commit; data in %s%s; %d demo borrowers seeded in %.1fs\n",
+				s.URL, s.Store, s.JournalMode, s.Synchronous, s.DataDir, fs, s.Borrowers, s.SeedS)
+		}
 	} else {
-		fmt.Fprintf(w, "server: %s\n", rep.Target)
+		fmt.Fprintf(w, "server: %s\n", rep.URL)
 	}
 	fmt.Fprintf(w, "load: %d clients on %d cases, %v measured after %v warmup; GOMAXPROCS %d, %d CPUs, %s\n",
 		rep.Clients, rep.Cases, time.Duration(rep.DurationS*float64(time.Second)), time.Duration(rep.WarmupS*float64(time.Second)),
@@ -297,11 +361,13 @@ func printBench(w io.Writer, rep *benchReport, res *loadgen.Result) {
 		fmt.Fprintf(w, "outcomes: %d (%.0f/s); latency p50 %s p90 %s p99 %s max %s\n", res.Outcomes,
 			float64(res.Outcomes)/res.Elapsed.Seconds(), fmtLatency(ol.P50), fmtLatency(ol.P90), fmtLatency(ol.P99), fmtLatency(ol.Max))
 	}
-	verdict := "met"
-	if !rep.TargetMet {
-		verdict = "NOT met"
+	if rep.Target != "" {
+		verdict := "met"
+		if !rep.TargetMet {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "target: %s: %s\n", rep.Target, verdict)
 	}
-	fmt.Fprintf(w, "target: ≥ %d decisions/s at p99 ≤ %v (2 cores, SQLite, durable commits): %s\n", benchTargetRate, benchTargetP99, verdict)
 	for _, s := range res.ErrorSamples {
 		fmt.Fprintf(w, "error: %s\n", s)
 	}
@@ -322,11 +388,18 @@ type benchServer struct {
 	doc   benchServerDoc
 	token string
 	close func()
+	// url is where the load goes; replicas are more processes serving the
+	// same database, which share the clients with it.
+	url      string
+	replicas []string
 }
 
 // startBenchServer starts the service on 127.0.0.1 on a fresh temporary data
 // directory, as `serve --demo` would, seeded with borrowers demo borrowers.
-func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Writer) (_ *benchServer, err error) {
+//
+// With pgServer (a postgres:// URL), the database is a scratch database on that
+// server instead, dropped on close.
+func (a *app) startBenchServer(ctx context.Context, borrowers int, pgServer string, stderr io.Writer) (_ *benchServer, err error) {
 	reg, _, err := a.registry()
 	if err != nil {
 		return nil, err
@@ -352,21 +425,39 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenSQLite(ctx, filepath.Join(dir, "fairdebt.db"))
-	if err != nil {
-		return nil, err
+	var db *store.DB
+	var doc benchServerDoc
+	if pgServer != "" {
+		scratch, drop, err := scratchDatabase(ctx, pgServer)
+		if err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, drop)
+		if db, err = store.OpenPostgres(ctx, scratch); err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, func() { db.Close() })
+		if doc, err = postgresDoc(ctx, db, 1); err != nil {
+			return nil, err
+		}
+		doc.Store += " (in this process)"
+		doc.Borrowers = borrowers
+	} else {
+		if db, err = store.OpenSQLite(ctx, filepath.Join(dir, "fairdebt.db")); err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, func() { db.Close() })
+		doc = benchServerDoc{Store: "SQLite", DataDir: dir, FileSystem: loadgen.FSType(dir), Borrowers: borrowers}
+		// The reader pool is opened with the writer's pragmas: ask it what they are.
+		if err := db.R.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&doc.JournalMode); err != nil {
+			return nil, err
+		}
+		var syncMode int
+		if err := db.R.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
+			return nil, err
+		}
+		doc.Synchronous = map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[syncMode]
 	}
-	cleanup = append(cleanup, func() { db.Close() })
-	doc := benchServerDoc{Store: "SQLite", DataDir: dir, FileSystem: loadgen.FSType(dir), Borrowers: borrowers}
-	// The reader pool is opened with the writer's pragmas: ask it what they are.
-	if err := db.R.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&doc.JournalMode); err != nil {
-		return nil, err
-	}
-	var syncMode int
-	if err := db.R.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
-		return nil, err
-	}
-	doc.Synchronous = map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[syncMode]
 	signer, _, _, err := audit.LoadSigner(dir, AuditOrigin)
 	if err != nil {
 		return nil, err
@@ -400,7 +491,7 @@ func (a *app) startBenchServer(ctx context.Context, borrowers int, stderr io.Wri
 		_ = srv.Shutdown(sctx)
 	})
 	doc.URL = "http://" + ln.Addr().String()
-	return &benchServer{doc: doc, token: seeded.AgencyToken, close: closeAll}, nil
+	return &benchServer{doc: doc, token: seeded.AgencyToken, close: closeAll, url: doc.URL}, nil
 }
 
 // startCPUProfile writes a CPU profile to path (none when path is empty) until

@@ -1,10 +1,79 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
+
+const selfArgsEnv = "FAIRDEBT_SELF_ARGS"
+
+// TestSelfChild is fairdebt run in a child process by a benchmark (see
+// selfCommand and useTestBinary); it does nothing unless one started it.
+func TestSelfChild(t *testing.T) {
+	args := os.Getenv(selfArgsEnv)
+	if args == "" {
+		t.Skip("fairdebt in a child process of a benchmark's test")
+	}
+	os.Exit(Main(strings.Split(args, "\x1f"), os.Stdin, os.Stdout, os.Stderr))
+}
+
+// useTestBinary makes selfCommand run fairdebt through TestSelfChild until the
+// test ends.
+func useTestBinary(t *testing.T) {
+	old := selfCommand
+	selfCommand = func(args []string) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSelfChild$")
+		cmd.Env = append(os.Environ(), selfArgsEnv+"="+strings.Join(args, "\x1f"))
+		return cmd, nil
+	}
+	t.Cleanup(func() { selfCommand = old })
+}
+
+// Two replicas on a scratch PostgreSQL database, each a child process, share
+// the load; the scratch database is gone afterwards.
+func TestBenchAttemptsReplicas(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only (set FAIRDEBT_TEST_POSTGRES; .ci/run does)")
+	}
+	if testing.Short() {
+		t.Skip("starts two servers and loads them for a second")
+	}
+	useTestBinary(t)
+	server := os.Getenv(storetest.Env)
+	code, stdout, stderr := run(t, nil, "bench", "attempts", "--json", "--db", server, "--replicas", "2",
+		"--duration", "1s", "--warmup", "0", "--clients", "4", "--borrowers", "20")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("output is not the JSON report: %v\n%s", err, stdout)
+	}
+	if rep.Attempts <= 0 || rep.Errors != 0 || rep.Replicas != 2 {
+		t.Errorf("attempts %d, errors %d (%q), replicas %d; want some, none, 2", rep.Attempts, rep.Errors, rep.ErrorSamples, rep.Replicas)
+	}
+	if s := rep.Server; s == nil || !strings.HasPrefix(s.Store, "PostgreSQL") || strings.Count(s.URL, "http://") != 2 {
+		t.Errorf("server = %+v, want PostgreSQL served by two processes", s)
+	}
+	if rep.Target != "" {
+		t.Errorf("target %q: two replicas have none", rep.Target)
+	}
+	db, err := sql.Open("pgx", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left int
+	if err := db.QueryRow("SELECT COUNT(*) FROM pg_database WHERE datname LIKE 'fairdebt_bench_%'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d scratch databases left behind (%v)", left, err)
+	}
+}
 
 func TestBenchAttemptsShortRun(t *testing.T) {
 	if testing.Short() {
@@ -59,6 +128,10 @@ func TestBenchAttemptsBadFlags(t *testing.T) {
 		{"--token", "fdt_x"},
 		{"--url", "127.0.0.1:8080", "--token", "fdt_x"},
 		{"--clients", "many"},
+		{"--replicas", "3"},
+		{"--replicas", "0"},
+		{"--db", "/tmp/x.db"},
+		{"--db", "postgres://127.0.0.1:1/x", "--url", "http://127.0.0.1:1", "--token", "fdt_x"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(t, nil, append([]string{"bench", "attempts"}, args...)...)

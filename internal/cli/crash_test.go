@@ -153,11 +153,7 @@ func TestCrashRecovery(t *testing.T) {
 	const kills = 12
 	dir := t.TempDir()
 	admin := "fdt_crash-test-admin-token-0123456789abcdefghij"
-	// Noon in a fixed-offset zone, so the test runs in daytime whenever it runs.
-	zone := fmt.Sprintf("Etc/GMT%+d", time.Now().UTC().Hour()-12)
-	if zone == "Etc/GMT+0" {
-		zone = "Etc/GMT"
-	}
+	zone := daytimeZone()
 	child := startCrashChild(t, dir, admin)
 	env := &apitest.Env{URL: child.url, AdminToken: admin, Client: &http.Client{Timeout: 10 * time.Second}}
 	env.JSON(t, "POST", "/v1/lenders", admin, map[string]any{"id": "L1", "name": "Lender"}, 201, nil)

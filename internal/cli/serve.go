@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,7 +27,6 @@ import (
 	"github.com/fairdebt/fairdebt/internal/dialer"
 	"github.com/fairdebt/fairdebt/internal/notify"
 	"github.com/fairdebt/fairdebt/internal/secret"
-	"github.com/fairdebt/fairdebt/internal/store"
 	"github.com/fairdebt/fairdebt/internal/web"
 )
 
@@ -93,7 +91,7 @@ exit.`,
 	f := cmd.Flags()
 	f.StringVar(&o.data, "data", "./fairdebt-data", "data directory (database, key files, admin token)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, a SQLite file path, or a postgres:// URL (one serve per database)")
+	f.StringVar(&o.db, "db", "", "database: empty for SQLite in the data directory, a SQLite file path, or a postgres:// URL (several serve replicas may share one; give them the same keys)")
 	f.StringVar(&o.pack, "pack", "cn", "rule pack for borrowers created without one")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.auditKey, "audit-key", "", "file holding the audit log's signing key (default: FAIRDEBT_AUDIT_KEY, else DATA/audit.key, generated at first start)")
@@ -102,10 +100,6 @@ exit.`,
 	f.BoolVar(&o.demo, "demo", false, "seed a synthetic demo dataset and print its API tokens")
 	return cmd
 }
-
-// claimWait is how long serve waits for another process to let go of a
-// PostgreSQL database before it gives up.
-var claimWait = 10 * time.Second
 
 func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
 	var level slog.Level
@@ -162,21 +156,6 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 		return err
 	}
 	defer db.Close()
-	// The service counts caps against each debtor's contacts held in memory:
-	// right while one process serves the database. A process killed a moment
-	// ago may still hold it until the server notices: wait a little.
-	for wait := time.Now().Add(claimWait); ; time.Sleep(200 * time.Millisecond) {
-		err := db.ClaimSole(ctx)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrInUse) {
-			return err
-		}
-		if time.Now().After(wait) {
-			return inputError(errors.New("--db: another fairdebt serve is using this PostgreSQL database; several replicas on one database come with the scale-out work"))
-		}
-	}
 	var signer note.Signer
 	var vkey string
 	created = false
@@ -214,6 +193,22 @@ func (a *app) serve(ctx context.Context, o serveOptions, stdout, stderr io.Write
 	go func() {
 		if err := svc.RunSweeps(ckptCtx, time.Minute); err != nil {
 			log.Error("the sweeps of complaints and plans stopped", "err", err)
+		}
+	}()
+	// PostgreSQL: the months ahead of attempts and audit leaves get their
+	// partitions (see store.EnsurePartitions) at start and then every six hours.
+	go func() {
+		t := time.NewTicker(6 * time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ckptCtx.Done():
+				return
+			case <-t.C:
+				if err := db.EnsurePartitions(ckptCtx, time.Now()); err != nil && ckptCtx.Err() == nil {
+					log.Error("making the next months' partitions failed; retrying in six hours", "err", err)
+				}
+			}
 		}
 	}()
 	if err := ensureAdminToken(ctx, svc, o.data, log); err != nil {

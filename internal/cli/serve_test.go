@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/apitest"
-	"github.com/fairdebt/fairdebt/internal/store/storetest"
 )
 
 func TestServeBadFlags(t *testing.T) {
@@ -110,25 +109,5 @@ func TestServeAuditKeyFlag(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "--audit-key") {
 			t.Errorf("--audit-key %s: exit %d, %q", path, code, errs)
 		}
-	}
-}
-
-// On PostgreSQL one serve process holds a database: a second one is refused,
-// saying why, instead of counting caps against half the contacts.
-func TestServeRefusesASecondProcessOnPostgres(t *testing.T) {
-	if !storetest.Postgres() {
-		t.Skip("PostgreSQL only (set FAIRDEBT_TEST_POSTGRES; .ci/run does)")
-	}
-	dir := t.TempDir()
-	admin := "fdt_second-process-test-token-0123456789abcdefghij"
-	child := startCrashChild(t, dir, admin)
-	defer child.kill(t)
-	old := claimWait
-	claimWait = 500 * time.Millisecond
-	defer func() { claimWait = old }()
-	t.Setenv(EnvAdminToken, admin)
-	code, _, stderr := runMain(t, "serve", "--data", t.TempDir(), "--db", crashDB(t, dir), "--addr", "127.0.0.1:0")
-	if code != exitInput || !strings.Contains(stderr, "another fairdebt serve is using this PostgreSQL database") {
-		t.Fatalf("a second serve: exit %d, %s", code, stderr)
 	}
 }

@@ -18,7 +18,15 @@ import (
 
 func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 	t.Helper()
-	db := storetest.Open(t)
+	svcs, clk := newTestServices(t, start, 1)
+	return svcs[0], clk
+}
+
+// newTestServices returns n services on one database with one clock, as n
+// replicas of fairdebt serve sharing a PostgreSQL database are.
+func newTestServices(t *testing.T, start time.Time, n int) ([]*Service, *clock.Manual) {
+	t.Helper()
+	dsn := storetest.DSN(t)
 	keys, _, err := secret.Generate()
 	if err != nil {
 		t.Fatal(err)
@@ -28,11 +36,15 @@ func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 		t.Fatal(err)
 	}
 	clk := clock.NewManual(start)
-	s, err := New(Config{DB: db, Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
+	var svcs []*Service
+	for range n {
+		s, err := New(Config{DB: storetest.OpenAt(t, dsn), Keys: keys, Packs: reg, DefaultPack: "cn", Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svcs = append(svcs, s)
 	}
-	return s, clk
+	return svcs, clk
 }
 
 // TestCachedSnapshotMatchesDatabase drives random operations through the service
@@ -41,73 +53,94 @@ func newTestService(t *testing.T, start time.Time) (*Service, *clock.Manual) {
 // The cache is what makes decisions fast; this is what makes it safe.
 func TestCachedSnapshotMatchesDatabase(t *testing.T) {
 	for _, pack := range []string{"cn", "us"} {
-		t.Run(pack, func(t *testing.T) {
-			tz := map[string]string{"cn": "Asia/Shanghai", "us": "America/New_York"}[pack]
-			loc, _ := time.LoadLocation(tz)
-			s, clk := newTestService(t, time.Date(2026, 11, 2, 9, 0, 0, 0, loc))
-			ctx := context.Background()
-			admin := Principal{Admin: true}
-			must := func(_ any, err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
-			must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
-			must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: tz, Pack: pack}))
-			must(s.CreateDebt(ctx, admin, DebtInput{ID: "D", BorrowerID: "B", Currency: "CNY", Principal: 1,
-				Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
-			must(s.CreateCase(ctx, admin, CaseInput{ID: "C", DebtID: "D", AgencyID: "A"}))
-			consent := &ConsentInput{By: "party", Method: "written", Evidence: "doc"}
-			must(s.CreateParty(ctx, admin, PartyInput{ID: "E", BorrowerID: "B", Role: "emergency_contact", Name: "E", Consent: consent}))
-			must(s.CreateParty(ctx, admin, PartyInput{ID: "T", BorrowerID: "B", Role: "third_party", Name: "T", Consent: consent}))
+		t.Run(pack, func(t *testing.T) { checkCachedSnapshots(t, pack, 1) })
+	}
+}
 
-			parties := []string{"B", "B", "B", "E", "T"}
-			channels := []string{"call", "call", "sms", "email"}
-			results := []string{"connected", "no_answer", "busy", "voicemail", "invalid_number", "failed", "delivered", "replied"}
-			holds := []string{"dispute", "cease", "plan_active"}
-			rng := mrand.New(mrand.NewPCG(1, uint64(len(pack))))
-			var allowed []string
-			steps := 3000
-			if raceEnabled {
-				steps = 600
+// With two processes writing one PostgreSQL database, each gate's cache must
+// still decide as the database would: what one process writes, the other's
+// next batch forgets (store.DB.OnForeignWrites).
+func TestCachedSnapshotsOfTwoProcessesMatchDatabase(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only (set FAIRDEBT_TEST_POSTGRES; .ci/run does)")
+	}
+	for _, pack := range []string{"cn", "us"} {
+		t.Run(pack, func(t *testing.T) { checkCachedSnapshots(t, pack, 2) })
+	}
+}
+
+// checkCachedSnapshots drives random operations through n services on one
+// database, each operation through one of them at random, and after each checks
+// every service's cached snapshot against one loaded afresh.
+func checkCachedSnapshots(t *testing.T, pack string, n int) {
+	tz := map[string]string{"cn": "Asia/Shanghai", "us": "America/New_York"}[pack]
+	loc, _ := time.LoadLocation(tz)
+	svcs, clk := newTestServices(t, time.Date(2026, 11, 2, 9, 0, 0, 0, loc), n)
+	s := svcs[0]
+	ctx := context.Background()
+	admin := Principal{Admin: true}
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.CreateLender(ctx, admin, LenderInput{ID: "L", Name: "L"}))
+	must(s.CreateAgency(ctx, admin, AgencyInput{ID: "A", Name: "A", Approved: true}))
+	must(s.CreateBorrower(ctx, admin, BorrowerInput{ID: "B", LenderID: "L", Name: "B", Timezone: tz, Pack: pack}))
+	must(s.CreateDebt(ctx, admin, DebtInput{ID: "D", BorrowerID: "B", Currency: "CNY", Principal: 1,
+		Installments: []InstallmentInput{{DueDate: "2026-10-01", Amount: 1}}}))
+	must(s.CreateCase(ctx, admin, CaseInput{ID: "C", DebtID: "D", AgencyID: "A"}))
+	consent := &ConsentInput{By: "party", Method: "written", Evidence: "doc"}
+	must(s.CreateParty(ctx, admin, PartyInput{ID: "E", BorrowerID: "B", Role: "emergency_contact", Name: "E", Consent: consent}))
+	must(s.CreateParty(ctx, admin, PartyInput{ID: "T", BorrowerID: "B", Role: "third_party", Name: "T", Consent: consent}))
+
+	parties := []string{"B", "B", "B", "E", "T"}
+	channels := []string{"call", "call", "sms", "email"}
+	results := []string{"connected", "no_answer", "busy", "voicemail", "invalid_number", "failed", "delivered", "replied"}
+	holds := []string{"dispute", "cease", "plan_active"}
+	rng := mrand.New(mrand.NewPCG(1, uint64(len(pack))))
+	var allowed []string
+	steps := 3000
+	if raceEnabled || n > 1 {
+		steps = 600
+	}
+	for step := range steps {
+		s := svcs[rng.IntN(n)]
+		var err error
+		switch op := rng.IntN(100); {
+		case op < 55:
+			var a *Attempt
+			purpose := []string{"collect", "locate"}[rng.IntN(2)]
+			a, err = s.Decide(ctx, admin, AttemptInput{CaseID: "C", PartyID: parties[rng.IntN(len(parties))],
+				Channel: channels[rng.IntN(len(channels))], Purpose: purpose})
+			if err == nil && a.Allowed {
+				allowed = append(allowed, a.ID)
 			}
-			for step := range steps {
-				var err error
-				switch op := rng.IntN(100); {
-				case op < 55:
-					var a *Attempt
-					purpose := []string{"collect", "locate"}[rng.IntN(2)]
-					a, err = s.Decide(ctx, admin, AttemptInput{CaseID: "C", PartyID: parties[rng.IntN(len(parties))],
-						Channel: channels[rng.IntN(len(channels))], Purpose: purpose})
-					if err == nil && a.Allowed {
-						allowed = append(allowed, a.ID)
-					}
-				case op < 80 && len(allowed) > 0:
-					i := rng.IntN(len(allowed))
-					_, err = s.Outcome(ctx, admin, allowed[i], results[rng.IntN(len(results))])
-					allowed = append(allowed[:i], allowed[i+1:]...)
-				case op < 84:
-					_, err = s.CreateHold(ctx, admin, "B", HoldInput{Hold: holds[rng.IntN(len(holds))]})
-				case op < 88:
-					err = s.DeleteHold(ctx, admin, "B", holds[rng.IntN(len(holds))])
-				case op < 91:
-					_, err = s.CreateOptOut(ctx, admin, OptOutInput{PartyID: parties[rng.IntN(len(parties))], Channel: channels[rng.IntN(len(channels))]})
-				case op < 94:
-					err = s.DeleteOptOut(ctx, admin, parties[rng.IntN(len(parties))], channels[rng.IntN(len(channels))])
-				case op < 95:
-					_, err = s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true})
-				case op < 97:
-					clk.Add(time.Duration(rng.IntN(36*60)) * time.Minute)
-				}
-				if err != nil && !IsKind(err, NotFound) {
-					t.Fatalf("step %d: %v", step, err)
-				}
-				clk.Add(time.Duration(rng.IntN(20)) * time.Minute)
-				compareWithFresh(t, s, step, clk.Now())
-			}
-		})
+		case op < 80 && len(allowed) > 0:
+			i := rng.IntN(len(allowed))
+			_, err = s.Outcome(ctx, admin, allowed[i], results[rng.IntN(len(results))])
+			allowed = append(allowed[:i], allowed[i+1:]...)
+		case op < 84:
+			_, err = s.CreateHold(ctx, admin, "B", HoldInput{Hold: holds[rng.IntN(len(holds))]})
+		case op < 88:
+			err = s.DeleteHold(ctx, admin, "B", holds[rng.IntN(len(holds))])
+		case op < 91:
+			_, err = s.CreateOptOut(ctx, admin, OptOutInput{PartyID: parties[rng.IntN(len(parties))], Channel: channels[rng.IntN(len(channels))]})
+		case op < 94:
+			err = s.DeleteOptOut(ctx, admin, parties[rng.IntN(len(parties))], channels[rng.IntN(len(channels))])
+		case op < 95:
+			_, err = s.UpdateParty(ctx, admin, "E", PartyUpdate{Objected: true})
+		case op < 97:
+			clk.Add(time.Duration(rng.IntN(36*60)) * time.Minute)
+		}
+		if err != nil && !IsKind(err, NotFound) {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		clk.Add(time.Duration(rng.IntN(20)) * time.Minute)
+		for _, s := range svcs {
+			compareWithFresh(t, s, step, clk.Now())
+		}
 	}
 }
 

@@ -88,7 +88,7 @@ func (s *Service) AnswerDispute(ctx context.Context, p Principal, borrowerID, te
 				return err
 			}
 		}
-		delete(s.debtors, borrowerID)
+		s.forgetDebtor(borrowerID)
 		return nil
 	})
 	if err != nil {

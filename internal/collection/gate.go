@@ -40,7 +40,9 @@ type caseInfo struct {
 
 // debtorState is a debtor's snapshot as the gate keeps it between decisions. It is
 // loaded from the database on first use and then kept current by the writes that
-// change it; any other write to the debtor's data drops it.
+// change it; any other write to the debtor's data drops it. When other processes
+// write the same database (PostgreSQL replicas), their writes to a debtor's data
+// drop it too, before the next batch of this process's writes (forgetForeign).
 type debtorState struct {
 	pack     *policy.Pack
 	debtor   policy.DebtorInfo
@@ -97,7 +99,9 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 	var out *Attempt
 	// Everything before the audit leaf's INSERT only reads, so no savepoint is
 	// needed; a failure after it takes the batch down.
-	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+	// The attempt's row and its leaf may wait for the end of the batch
+	// (store.InsertLater): what reads attempts or leaves flushes them first.
+	err = s.db.UpdateSingleDeferred(ctx, func(tx *sql.Tx) error {
 		// Once begun, the function runs to its end: see store.DB.Exec.
 		ctx := context.WithoutCancel(ctx)
 		c, err := s.caseInfo(ctx, tx, in.CaseID)
@@ -108,6 +112,9 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			return notFoundIf(true, "case_id", "case", in.CaseID)
 		}
 		if in.IdempotencyKey != "" {
+			if err := s.db.Flush(ctx, tx); err != nil {
+				return err
+			}
 			// Keys are unique per agency: a retry gets the first decision back.
 			var id string
 			err := tx.QueryRowContext(ctx, "SELECT id FROM attempts WHERE agency_id = $1 AND idempotency_key = $2", c.agencyID, in.IdempotencyKey).Scan(&id)
@@ -162,12 +169,13 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 			return err
 		}
 		// The leaf is written: from here a failure must take the whole batch down.
-		if _, err := s.db.Exec(ctx, tx, insertAttempt, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel, in.Purpose, ms(now),
-			st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key, leaf, actor(p)); err != nil {
+		if err := s.db.InsertLater(ctx, tx, attemptInsert, id, in.CaseID, c.borrowerID, c.agencyID, in.PartyID, role.String(), method, in.Channel,
+			in.Purpose, ms(now), st.pack.Name, d.Allowed, string(doc), in.Message, in.Collectors, registered, key, leaf, actor(p)); err != nil {
 			return store.AbortBatch(err)
 		}
 		if d.Allowed {
 			st.add(id, role, policy.Contact{At: now, Party: in.PartyID, Channel: channel}, now)
+			s.db.Touch(keyDebtor + c.borrowerID) // other processes' gates must count it
 		}
 		out = &Attempt{ID: id, CaseID: in.CaseID, BorrowerID: c.borrowerID, AgencyID: c.agencyID, PartyID: in.PartyID,
 			PartyRole: role.String(), ContactMethodID: in.ContactMethodID, Channel: in.Channel, Purpose: in.Purpose,
@@ -230,9 +238,14 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 	}
 	var out *Attempt
 	// Reads, then the audit leaf's INSERT and one UPDATE: no savepoint needed, as
-	// a failure after the INSERT takes the batch down.
-	err = s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
+	// a failure after the INSERT takes the batch down. The leaf may wait for the
+	// end of the batch.
+	err = s.db.UpdateSingleDeferred(ctx, func(tx *sql.Tx) error {
 		ctx := context.WithoutCancel(ctx) // see store.DB.Exec
+		// The attempt may be a row left for the end of the batch.
+		if err := s.db.Flush(ctx, tx); err != nil {
+			return err
+		}
 		a, err := s.attemptTx(ctx, tx, attemptID)
 		if err != nil {
 			return err
@@ -270,6 +283,7 @@ func (s *Service) Outcome(ctx context.Context, p Principal, attemptID, result st
 		if st := s.debtors[a.BorrowerID]; st != nil {
 			st.setResult(attemptID, r)
 		}
+		s.db.Touch(keyDebtor + a.BorrowerID)
 		a.Result, a.ResultAt = result, &now
 		out = a
 		return nil
@@ -302,12 +316,15 @@ func scanAttempt(r interface{ Scan(...any) error }) (Attempt, error) {
 	return a, json.Unmarshal([]byte(doc), &a.Decision)
 }
 
+// attemptInsert records an attempt; on PostgreSQL a batch's attempts are
+// written together when it commits (store.InsertLater).
+var attemptInsert = store.NewInsert("attempts", "id text", "case_id text", "borrower_id text", "agency_id text", "party_id text",
+	"party_role text", "contact_method_id text", "channel text", "purpose text", "at bigint", "pack text", "allowed boolean",
+	"decision text", "message text", "collectors integer", "caller_id_registered boolean", "idempotency_key text",
+	"decision_leaf bigint", "actor text")
+
 // The gate's hot statements, prepared once on the writer connection.
 const (
-	insertAttempt = `INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role,
-		contact_method_id, channel, purpose, at, pack, allowed, decision, message, collectors, caller_id_registered, idempotency_key,
-		decision_leaf, actor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 	updateOutcome = "UPDATE attempts SET result = $1, result_at = $2, outcome_leaf = $3 WHERE id = $4"
 	selectAttempt = "SELECT " + attemptColumns + " FROM attempts WHERE id = $1"
 )
@@ -388,6 +405,10 @@ func (s *Service) caseInfo(ctx context.Context, tx *sql.Tx, id string) (caseInfo
 func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string, now time.Time) (*debtorState, error) {
 	if st, ok := s.debtors[borrowerID]; ok {
 		return st, nil
+	}
+	// The debtor's attempts may be rows left for the end of the batch.
+	if err := s.db.Flush(ctx, tx); err != nil {
+		return nil, err
 	}
 	st := &debtorState{}
 	var tz, packName, inconvenient string

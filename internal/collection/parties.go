@@ -200,7 +200,7 @@ func (s *Service) CreateParty(ctx context.Context, p Principal, in PartyInput) (
 				"consent_at": consentAt.UTC().Format(time.RFC3339)}}); err != nil {
 			return err
 		}
-		delete(s.debtors, in.BorrowerID)
+		s.forgetDebtor(in.BorrowerID)
 		return nil
 	})
 	if err != nil {
@@ -345,7 +345,7 @@ func (s *Service) UpdateParty(ctx context.Context, p Principal, id string, in Pa
 				}
 			}
 		}
-		delete(s.debtors, pt.BorrowerID)
+		s.forgetDebtor(pt.BorrowerID)
 		return nil
 	})
 	if err != nil {
@@ -458,7 +458,7 @@ func (s *Service) CreateOptOut(ctx context.Context, p Principal, in OptOutInput)
 			Facts:   map[string]any{"change": "opted_out", "channel": o.Channel, "source": o.Source}}); err != nil {
 			return err
 		}
-		delete(s.debtors, pt.BorrowerID)
+		s.forgetDebtor(pt.BorrowerID)
 		return nil
 	})
 	if err != nil {
@@ -509,7 +509,7 @@ func (s *Service) DeleteOptOut(ctx context.Context, p Principal, partyID, channe
 			Facts:   map[string]any{"change": "lifted", "channel": channel}}); err != nil {
 			return err
 		}
-		delete(s.debtors, borrower)
+		s.forgetDebtor(borrower)
 		return nil
 	})
 }
@@ -563,7 +563,7 @@ func (s *Service) CreateHold(ctx context.Context, p Principal, borrowerID string
 		if err := s.record(ctx, tx, e); err != nil {
 			return err
 		}
-		delete(s.debtors, borrowerID)
+		s.forgetDebtor(borrowerID)
 		return nil
 	})
 	if err != nil {
@@ -599,7 +599,7 @@ func (s *Service) DeleteHold(ctx context.Context, p Principal, borrowerID, hold 
 			Subject: map[string]string{"borrower": borrowerID}, Facts: map[string]any{"change": "lifted", "hold": hold}}); err != nil {
 			return err
 		}
-		delete(s.debtors, borrowerID)
+		s.forgetDebtor(borrowerID)
 		return nil
 	})
 }
@@ -640,7 +640,7 @@ func (s *Service) SetInconvenientTimes(ctx context.Context, p Principal, borrowe
 			Subject: map[string]string{"borrower": borrowerID}, Facts: map[string]any{"change": "inconvenient_times", "times": out}}); err != nil {
 			return err
 		}
-		delete(s.debtors, borrowerID)
+		s.forgetDebtor(borrowerID)
 		return nil
 	})
 	if err != nil {

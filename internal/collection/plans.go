@@ -263,7 +263,7 @@ func (s *Service) movePlan(ctx context.Context, tx *sql.Tx, pl *Plan, next, who 
 			}
 		}
 	}
-	delete(s.debtors, pl.BorrowerID)
+	s.forgetDebtor(pl.BorrowerID)
 	pl.State = next
 	return nil
 }

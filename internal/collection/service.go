@@ -73,7 +73,7 @@ func New(c Config) (*Service, error) {
 	if s.notifier == nil {
 		s.notifier = notify.NewOutbox(0)
 	}
-	if err := c.DB.Prepare(context.Background(), insertAttempt, updateOutcome, selectAttempt); err != nil {
+	if err := c.DB.Prepare(context.Background(), attemptInsert.SQL(), updateOutcome, selectAttempt); err != nil {
 		return nil, err
 	}
 	var err error
@@ -84,7 +84,59 @@ func New(c Config) (*Service, error) {
 		clear(s.debtors)
 		clear(s.cases)
 	})
+	c.DB.OnForeignWrites(s.forgetForeign)
 	return s, nil
+}
+
+// The keys the service's writes touch (store.DB.Touch) so that other processes
+// writing the same database forget what their caches hold of it.
+const (
+	keyDebtor  = "b:" // + borrower id: the gate's debtorState
+	keyCase    = "c:" // + case id: caseInfo
+	keyDebtors = "b*" // every debtorState (a lender's pack changed)
+	keyTokens  = "t*" // the token cache (an agency approved or not)
+)
+
+// forgetDebtor drops the gate's state of a debtor whose data a write function
+// changed; it runs on the writer goroutine.
+func (s *Service) forgetDebtor(borrowerID string) {
+	delete(s.debtors, borrowerID)
+	s.db.Touch(keyDebtor + borrowerID)
+}
+
+// forgetDebtors drops the gate's state of every debtor.
+func (s *Service) forgetDebtors() {
+	clear(s.debtors)
+	s.db.Touch(keyDebtors)
+}
+
+// forgetCase drops the cached facts of a case a write function changed.
+func (s *Service) forgetCase(id string) {
+	delete(s.cases, id)
+	s.db.Touch(keyCase + id)
+}
+
+// forgetForeign drops what the caches hold of what another process wrote;
+// keys nil means it is not known.
+func (s *Service) forgetForeign(keys []string) {
+	if keys == nil {
+		clear(s.debtors)
+		clear(s.cases)
+		s.tokens.clear()
+		return
+	}
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, keyDebtor):
+			delete(s.debtors, k[len(keyDebtor):])
+		case strings.HasPrefix(k, keyCase):
+			delete(s.cases, k[len(keyCase):])
+		case k == keyDebtors:
+			clear(s.debtors)
+		case k == keyTokens:
+			s.tokens.clear()
+		}
+	}
 }
 
 // Packs returns the rule packs the service decides with.
@@ -265,7 +317,7 @@ func (s *Service) SetLenderPack(ctx context.Context, p Principal, id, pack strin
 			return err
 		}
 		if moved > 0 {
-			clear(s.debtors) // the gate reads each borrower's pack afresh
+			s.forgetDebtors() // the gate reads each borrower's pack afresh
 		}
 		return nil
 	})
@@ -390,6 +442,7 @@ func (s *Service) SetAgencyApproved(ctx context.Context, p Principal, id string,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("agency", id)
 		}
+		s.db.Touch(keyTokens)
 		return nil
 	})
 	if err != nil {
@@ -889,7 +942,7 @@ func (s *Service) AssignCase(ctx context.Context, p Principal, id, username stri
 		collector = userID
 	}
 	err = s.db.Update(ctx, func(tx *sql.Tx) error {
-		delete(s.cases, id)
+		s.forgetCase(id)
 		_, err := tx.ExecContext(ctx, "UPDATE cases SET collector_id = $1, updated_at = $2 WHERE id = $3", collector, ms(s.now()), id)
 		return err
 	})
@@ -926,7 +979,7 @@ func (s *Service) SetCaseStatus(ctx context.Context, p Principal, id, status str
 		return nil, forbidden(p, ActWork)
 	}
 	err := s.db.Update(ctx, func(tx *sql.Tx) error {
-		delete(s.cases, id)
+		s.forgetCase(id)
 		_, err := tx.ExecContext(ctx, "UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3", status, ms(s.now()), id)
 		return err
 	})

@@ -119,7 +119,7 @@ func (s *Service) ThirdParty(ctx context.Context, in ThirdPartyInput) (*ThirdPar
 						return err
 					}
 				}
-				delete(s.debtors, h.borrower)
+				s.forgetDebtor(h.borrower)
 			}
 		}
 		if r := in.Report; r != nil {

@@ -33,10 +33,13 @@ type Target struct {
 
 // Config says what to drive and how hard.
 type Config struct {
-	URL     string // the server's base URL, without /v1
-	Token   string // an agency (or admin) token that sees the targets
-	Targets []Target
-	Clients int
+	URL string // the server's base URL, without /v1
+	// Replicas are the base URLs of more processes serving the same database:
+	// client i drives the (i mod n)th of URL and Replicas.
+	Replicas []string
+	Token    string // an agency (or admin) token that sees the targets
+	Targets  []Target
+	Clients  int
 	// Warmup runs before the measured Duration; its requests are not counted
 	// (errors excepted: every error counts).
 	Duration, Warmup time.Duration
@@ -135,7 +138,6 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	g := &run{
 		cfg:          c,
 		targets:      targets,
-		attemptsURL:  strings.TrimRight(c.URL, "/") + "/v1/attempts",
 		auth:         "Bearer " + c.Token,
 		measureStart: begin.Add(c.Warmup),
 		end:          begin.Add(c.Warmup + c.Duration),
@@ -146,7 +148,8 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	workers := make([]*worker, c.Clients)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{run: g, rng: rand.New(rand.NewPCG(c.Seed, uint64(i))),
+		base := append([]string{c.URL}, c.Replicas...)[i%(1+len(c.Replicas))]
+		w := &worker{run: g, rng: rand.New(rand.NewPCG(c.Seed, uint64(i))), attemptsURL: strings.TrimRight(base, "/") + "/v1/attempts",
 			latencies: make([]time.Duration, 0, perClient), outcomeLatencies: make([]time.Duration, 0, perClient/4)}
 		workers[i] = w
 		wg.Add(1)
@@ -230,7 +233,7 @@ func newTarget(t Target) target {
 type run struct {
 	cfg               Config
 	targets           []target
-	attemptsURL, auth string
+	auth              string
 	measureStart, end time.Time
 
 	measured atomic.Int64 // measured attempts, for progress
@@ -281,6 +284,7 @@ func (g *run) report(begin time.Time, stop <-chan struct{}) {
 type worker struct {
 	run              *run
 	rng              *rand.Rand
+	attemptsURL      string // of the process this client drives
 	buf              bytes.Buffer
 	latencies        []time.Duration
 	outcomeLatencies []time.Duration
@@ -311,7 +315,7 @@ func (w *worker) loop(ctx context.Context) {
 		case n >= 75:
 			body, channel = t.sms, "sms"
 		}
-		status, data, err := w.post(g.attemptsURL, body)
+		status, data, err := w.post(w.attemptsURL, body)
 		end := time.Now()
 		if err != nil || status != http.StatusCreated {
 			g.fail("POST /v1/attempts", status, data, err)
@@ -348,7 +352,7 @@ func (w *worker) loop(ctx context.Context) {
 		}
 		what := "POST /v1/attempts/" + id + "/outcome"
 		ostart := time.Now()
-		status, data, err = w.post(g.attemptsURL+"/"+id+"/outcome", []byte(`{"result":"`+result+`"}`))
+		status, data, err = w.post(w.attemptsURL+"/"+id+"/outcome", []byte(`{"result":"`+result+`"}`))
 		oend := time.Now()
 		if err != nil || status != http.StatusOK {
 			g.fail(what, status, data, err)

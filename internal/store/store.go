@@ -10,13 +10,23 @@
 // PostgreSQL (OpenPostgres, through pgx) runs the same migrations and the same
 // writer over one connection; there every write function gets a savepoint, since
 // a failed statement aborts a PostgreSQL transaction instead of undoing only
-// itself. The collection service runs on it as one process; several replicas
-// sharing one database need the locks of the scale-out work.
+// itself.
+//
+// Several processes (replicas) may write one PostgreSQL database. Their write
+// transactions take turns: each batch's transaction first takes one advisory
+// lock, held until it commits, so that a batch sees everything every earlier
+// batch of any process committed, and nothing commits beside it. That is the
+// per-debtor serialisation caps need (and more: the audit log has one sequencer,
+// the lock's holder), at the cost of one writer at a time; see DESIGN in
+// docs/scale-out.md. Each process keeps caches of what it wrote; the write_log
+// table tells it, at the start of each batch, what the others wrote since its
+// last one (OnForeignWrites, Touch).
 package store
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -30,6 +40,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -58,7 +69,8 @@ type DB struct {
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	onAbort []func()
-	// epoch changes whenever work a write function did may have been rolled back.
+	// epoch changes whenever work a write function did may have been rolled back,
+	// or another process wrote.
 	epoch atomic.Uint64
 
 	stmtMu sync.RWMutex
@@ -73,7 +85,20 @@ type DB struct {
 	// savepointAlways runs UpdateSingle functions in a savepoint too: on
 	// PostgreSQL a failed statement aborts the transaction it is in.
 	savepointAlways bool
-	sole            *sql.Conn // holds ClaimSole's lock
+
+	// Shared writing (PostgreSQL): see the package comment. Touched only on the
+	// writer goroutine.
+	shared    bool
+	writerID  string              // this process's name in write_log
+	seenGen   int64               // the last write_log row this process has taken into account
+	touched   []string            // keys the current batch's functions touched
+	touchedIn map[string]struct{} // the same, as a set
+	onForeign []func(keys []string)
+
+	// Rows InsertLater left for the end of the batch (PostgreSQL), and whether
+	// the function running may leave them. Touched only on the writer goroutine.
+	pending  []pendingRow
+	deferNow bool
 }
 
 // walCheckpointPages bounds the write-ahead log: when a commit leaves more pages
@@ -108,6 +133,9 @@ type update struct {
 	// single marks a function that writes with at most one statement, its last (see
 	// UpdateSingle): it runs without a savepoint.
 	single bool
+	// deferred marks a single function whose InsertLater rows may wait for the
+	// end of the batch (see UpdateSingleDeferred).
+	deferred bool
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and migrates it.
@@ -216,15 +244,24 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := ensurePartitions(ctx, w, time.Now()); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := openPostgresReader(ctx, dsn)
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{}), stmts: map[string]*sql.Stmt{},
-		savepointAlways: true}
+		savepointAlways: true, shared: true, writerID: newWriterID(), touchedIn: map[string]struct{}{}}
+	if err := w.QueryRowContext(ctx, "SELECT COALESCE(MAX(gen), 0) FROM write_log").Scan(&db.seenGen); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: write log: %w", err)
+	}
 	go db.writer()
-	if err := db.Prepare(ctx, savepoint, release, rollbackTo); err != nil {
+	if err := db.Prepare(ctx, savepoint, release, rollbackTo, qWritersLock, qWriteLogSince, qWriteLogAdd); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -265,39 +302,6 @@ func OpenPostgresReadOnly(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{R: r, readOnly: true, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-// ErrInUse is returned by ClaimSole when another process holds the database.
-var ErrInUse = errors.New("store: another process is using this database")
-
-// soleLock is the PostgreSQL advisory lock key ClaimSole takes ("fairdebt").
-const soleLock = 0x6661697264656274
-
-// ClaimSole makes this process the only one to serve the database until Close:
-// on PostgreSQL it takes a session advisory lock on a connection of its own, and
-// returns ErrInUse when another process holds it. The collection service keeps
-// each debtor's recent contacts in memory and counts caps against them, which
-// is right only while one process writes. A SQLite file has one writer at a
-// time anyway; there ClaimSole does nothing.
-func (db *DB) ClaimSole(ctx context.Context) error {
-	if !db.savepointAlways || db.readOnly { // SQLite, or nothing to write
-		return nil
-	}
-	c, err := db.R.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("store: claim: %w", err)
-	}
-	var ok bool
-	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(soleLock)).Scan(&ok); err != nil {
-		c.Close()
-		return fmt.Errorf("store: claim: %w", err)
-	}
-	if !ok {
-		c.Close()
-		return ErrInUse
-	}
-	db.sole = c
-	return nil
-}
-
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
 // SQLite file.
 func IsPostgres(dsn string) bool {
@@ -309,12 +313,22 @@ func IsPostgres(dsn string) bool {
 // PRIMARY KEY (SQLite's 64-bit row id) must be a BIGINT.
 var postgresTypes = strings.NewReplacer("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY", "BLOB", "BYTEA")
 
+// postgresOnlyMigration is the first line of a migration that only PostgreSQL
+// runs (one that partitions tables). SQLite runs sqliteNoop in its place, so
+// that both engines count the same versions, up and down.
+const postgresOnlyMigration = "-- +fairdebt PostgreSQL only\n"
+
+// sqliteNoop is the empty migration SQLite runs instead of a
+// postgresOnlyMigration.
+const sqliteNoop = "-- +goose Up\n-- +goose Down\n"
+
 // migrationsFor returns the migrations for a dialect: the same files, with the
-// type names PostgreSQL spells differently.
+// type names PostgreSQL spells differently, and for SQLite the
+// postgresOnlyMigration ones emptied.
 func migrationsFor(dialect goose.Dialect) (fs.FS, error) {
 	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil || dialect != goose.DialectPostgres {
-		return sub, err
+	if err != nil {
+		return nil, err
 	}
 	out := fstest.MapFS{}
 	err = fs.WalkDir(sub, ".", func(path string, d fs.DirEntry, err error) error {
@@ -325,7 +339,14 @@ func migrationsFor(dialect goose.Dialect) (fs.FS, error) {
 		if err != nil {
 			return err
 		}
-		out[path] = &fstest.MapFile{Data: []byte(postgresTypes.Replace(string(data))), Mode: 0o444}
+		text := string(data)
+		switch {
+		case dialect == goose.DialectPostgres:
+			text = postgresTypes.Replace(text)
+		case strings.HasPrefix(text, postgresOnlyMigration):
+			text = sqliteNoop
+		}
+		out[path] = &fstest.MapFile{Data: []byte(text), Mode: 0o444}
 		return nil
 	})
 	return out, err
@@ -348,9 +369,10 @@ func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect) error {
 
 // Epoch returns a number that changes whenever the work of a write function may
 // have been rolled back: the function failed (its savepoint was rolled back, or its
-// failed statement), or its whole batch was. Between two write functions on the
-// writer goroutine, a cache of what earlier writes wrote is still true of the
-// database if Epoch has not changed since it was filled.
+// failed statement), or its whole batch was; and whenever another process has
+// written (see Shared). Between two write functions on the writer goroutine, a
+// cache of what earlier writes wrote is still true of the database if Epoch has
+// not changed since it was filled.
 func (db *DB) Epoch() uint64 { return db.epoch.Load() }
 
 // ReadOnly reports whether db was opened with OpenSQLiteReadOnly.
@@ -376,11 +398,25 @@ func (db *DB) Update(ctx context.Context, fn func(*sql.Tx) error) error {
 // page the write touches. Writes after that statement must not fail on their own:
 // if one does, fn returns AbortBatch(err) and the whole batch is rolled back and
 // fails. So it is if fn panics, as nothing can tell whether its write happened.
-// On PostgreSQL, where a failed statement aborts its transaction, every
-// function gets a savepoint: UpdateSingle is Update (AbortBatch still fails the
-// whole batch).
+// On PostgreSQL, where a failed statement aborts its transaction, the function
+// runs without a savepoint first; if a statement of it fails there, the whole
+// batch is rolled back and run again with a savepoint for every function (where
+// AbortBatch still fails the whole batch). Such a function may therefore run
+// twice: what it does to memory must be undone by the OnAbort hooks, as for any
+// rolled-back batch.
 func (db *DB) UpdateSingle(ctx context.Context, fn func(*sql.Tx) error) error {
 	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{}), single: true})
+}
+
+// UpdateSingleDeferred is UpdateSingle for a function whose rows inserted with
+// InsertLater may wait until its batch commits (on PostgreSQL; see
+// InsertLater). Such a function must call Flush before it reads a table that
+// it, or a function before it in the batch, may have left rows for; the writer
+// flushes before running any other kind of function. Its one write that may fail
+// on its own must be its last statement, as for UpdateSingle; rows it leaves
+// count as written by its last statement.
+func (db *DB) UpdateSingleDeferred(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.enqueue(&update{ctx: ctx, fn: fn, done: make(chan struct{}), single: true, deferred: true})
 }
 
 func (db *DB) enqueue(u *update) error {
@@ -430,26 +466,78 @@ func (db *DB) commit(batch []*update) {
 			close(u.done)
 		}
 	}()
+	defer db.resetTouched()
+	// On PostgreSQL, UpdateSingle functions first run without savepoints, which
+	// saves two of the four round trips of a decision. Should a statement of one
+	// fail there (which aborts a PostgreSQL transaction), the batch is rolled
+	// back and run again with a savepoint for every function.
+	for fast := db.savepointAlways; ; fast = false {
+		if !db.commitOnce(batch, fast) {
+			return
+		}
+	}
+}
+
+// commitOnce runs the batch's functions in one transaction and commits it. With
+// fast, on PostgreSQL, UpdateSingle functions run without savepoints, and when
+// one fails in a way that may have aborted the transaction, commitOnce rolls it
+// back, forgets every function's outcome and returns true: run it again.
+func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
+	ctx := context.Background()
 	tx, err := db.w.Begin()
+	if err == nil && db.shared {
+		if err = db.beginShared(tx); err != nil {
+			_ = tx.Rollback()
+		}
+	}
 	if err != nil {
+		db.epoch.Add(1)
 		for _, u := range batch {
 			u.err = fmt.Errorf("store: begin: %w", err)
 		}
-		return
+		return false
+	}
+	defer func() { db.pending = db.pending[:0] }()
+	// tryAgain rolls the first try back, to run the batch again with savepoints.
+	tryAgain := func() bool {
+		_ = tx.Rollback()
+		db.epoch.Add(1)
+		for _, f := range db.onAbort {
+			f()
+		}
+		for _, u := range batch {
+			u.err = nil
+		}
+		return true
 	}
 	ok := 0
 	for _, u := range batch {
 		if u.err = u.ctx.Err(); u.err != nil {
 			continue
 		}
-		if u.single && !db.savepointAlways {
+		if fast && !u.deferred && db.Flush(ctx, tx) != nil {
+			return tryAgain()
+		}
+		switch {
+		case u.single && !db.savepointAlways:
 			u.err = runSingle(tx, u.fn)
 			if errors.Is(u.err, errPanicked) {
 				_ = tx.Rollback()
 				db.abort(batch, errors.New("store: rolled back: another write in the same transaction panicked"))
-				return
+				return false
 			}
-		} else {
+		case u.single && fast:
+			left := len(db.pending)
+			db.deferNow = u.deferred
+			u.err = runSingle(tx, u.fn)
+			db.deferNow = false
+			if u.err != nil && mayHaveAborted(u.err) {
+				return tryAgain()
+			}
+			if u.err != nil {
+				db.pending = db.pending[:left] // the rows of a function that failed
+			}
+		default:
 			u.err = db.run(tx, u.fn)
 		}
 		if u.err != nil {
@@ -458,7 +546,7 @@ func (db *DB) commit(batch []*update) {
 		if errors.Is(u.err, errAbortBatch) {
 			_ = tx.Rollback()
 			db.abort(batch, errors.New("store: rolled back: another write in the same transaction failed part-way"))
-			return
+			return false
 		}
 		if u.err == nil {
 			ok++
@@ -466,11 +554,39 @@ func (db *DB) commit(batch []*update) {
 	}
 	if ok == 0 {
 		_ = tx.Rollback()
-		return
+		return false
+	}
+	if fast && db.Flush(ctx, tx) != nil {
+		return tryAgain()
+	}
+	var gen int64
+	if db.shared {
+		if gen, err = db.endShared(tx); err != nil {
+			_ = tx.Rollback()
+			db.abort(batch, err)
+			return false
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		db.abort(batch, fmt.Errorf("store: commit: %w", err))
+		return false
 	}
+	if db.shared {
+		db.seenGen = gen
+	}
+	return false
+}
+
+// mayHaveAborted reports whether err, from a function run without a savepoint
+// on PostgreSQL, may have left its transaction aborted: a statement failed on
+// the server, the function panicked or asked for the batch to be rolled back,
+// or the connection failed. An error of the function's own (a case not found,
+// a conflict) leaves the transaction usable: by UpdateSingle's contract the
+// function has then written nothing.
+func mayHaveAborted(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) || errors.Is(err, errPanicked) || errors.Is(err, errAbortBatch) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrTxDone) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // abort fails every write of a batch that did not commit and tells the OnAbort
@@ -614,12 +730,6 @@ func (db *DB) Close() error {
 			delete(db.stmts, q)
 		}
 		db.stmtMu.Unlock()
-		if db.sole != nil {
-			// Unlock before the connection goes: the server would release the
-			// lock only once it noticed the session end.
-			_, _ = db.sole.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", int64(soleLock))
-			db.sole.Close()
-		}
 		db.closeErr = errors.Join(db.R.Close(), db.w.Close())
 		if db.ckpt != nil {
 			db.closeErr = errors.Join(db.closeErr, db.ckpt.Close())
