@@ -173,6 +173,7 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("%s: %d calls allowed across the replicas, want exactly %d (the cap, as one process allows)", b, allowedBy[b], cap)
 		}
 	}
+	t.Logf("each of the %d debtors: %d calls allowed across the replicas, as through one process", borrowers, cap)
 	var leaves, recorded int
 	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM audit_leaves WHERE data LIKE '%\"type\":\"decision\"%'), (SELECT COUNT(*) FROM attempts)").
 		Scan(&leaves, &recorded); err != nil {
