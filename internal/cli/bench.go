@@ -59,7 +59,8 @@ evidence analyser on a generated phone export (evidence). Each prints its figure
 beside its targets.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr), a.benchAuditCommand(stdout, stderr), a.benchEvidenceCommand(stdout, stderr))
+	cmd.AddCommand(a.benchAttemptsCommand(stdout, stderr), a.benchAuditCommand(stdout, stderr), a.benchEvidenceCommand(stdout, stderr),
+		a.benchWorklistCommand(stdout, stderr), a.benchAllCommand(stdout, stderr))
 	return cmd
 }
 

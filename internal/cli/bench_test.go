@@ -151,3 +151,43 @@ func TestBenchAttemptsBadFlags(t *testing.T) {
 		t.Errorf("--clients 0: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// bench all runs the parts as child processes and prints one table with a row
+// for each measurement, and the figures of each run below it.
+func TestBenchAllTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three benchmarks")
+	}
+	useTestBinary(t)
+	code, stdout, stderr := run(t, nil, "bench", "all", "--only", "attempts,worklist,audit", "--duration", "1s", "--runs", "1",
+		"--borrowers", "20", "--worklist-cases", "2000", "--audit-leaves", "20000")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
+	}
+	for _, want := range []string{
+		"| Benchmark | Setup | Result | Target | |",
+		"| POST /v1/attempts | SQLite, in process; ",
+		"| Worklist of one collector (GET /cases) | 2,000 cases, SQLite",
+		"| Audit log appends | SQLite, 64 writers",
+		"| Audit inclusion proof | 20,000 leaves",
+		"- attempts, SQLite, in process, run 1: ",
+		"Machine: ",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "no --db: the PostgreSQL rows are skipped") {
+		t.Errorf("stderr does not say the PostgreSQL rows are skipped:\n%s", stderr)
+	}
+	// A part that cannot run is a row saying so, and the exit status says so.
+	code, stdout, _ = run(t, nil, "bench", "all", "--only", "gate", "--opa", t.TempDir())
+	if code != exitFailure || !strings.Contains(stdout, "| gate |  | failed: no OPA comparison module at ") {
+		t.Errorf("without the OPA module: exit %d, %s", code, stdout)
+	}
+	for _, args := range [][]string{{"--only", "everything"}, {"--runs", "0"}, {"--db", "x.db"}, {"--worklist-cases", "10"}} {
+		if code, _, stderr := run(t, nil, append([]string{"bench", "all"}, args...)...); code != exitInput {
+			t.Errorf("%v: exit %d, %s", args, code, stderr)
+		}
+	}
+}

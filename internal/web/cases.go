@@ -104,47 +104,42 @@ func money(minor int64, currency string) string {
 // row reads what a case's row shows, and returns the borrower and debt it read
 // for callers that need more of them.
 func (s *Server) row(r *http.Request, p collection.Principal, c collection.Case) (caseRow, *collection.Borrower, *collection.Debt, error) {
-	row := caseRow{ID: c.ID, Status: c.Status}
 	b, err := s.svc.Borrower(r.Context(), p, c.BorrowerID)
 	if err != nil {
-		return row, nil, nil, err
+		return caseRow{}, nil, nil, err
 	}
 	d, err := s.svc.Debt(r.Context(), p, c.DebtID)
 	if err != nil {
-		return row, nil, nil, err
+		return caseRow{}, nil, nil, err
 	}
-	row.Borrower, row.DaysPastDue, row.outstanding, row.Outstanding = b.Name, d.DaysPastDue, d.Outstanding, money(d.Outstanding, d.Currency)
-	return row, b, d, nil
+	return newRow(c, b.Name, d.DaysPastDue, d.Outstanding, d.Currency), b, d, nil
+}
+
+// newRow is a case's row, with its borrower's name and its debt's arrears.
+func newRow(c collection.Case, borrower string, daysPastDue int, outstanding int64, currency string) caseRow {
+	return caseRow{ID: c.ID, Status: c.Status, Borrower: borrower, DaysPastDue: daysPastDue, outstanding: outstanding,
+		Outstanding: money(outstanding, currency)}
+}
+
+// worklistRow is a worklist's row, its promise included.
+func worklistRow(w collection.WorklistRow) caseRow {
+	row := newRow(w.Case, w.Borrower, w.DaysPastDue, w.Outstanding, w.Currency)
+	row.Promise = w.Promise
+	return row
 }
 
 // worklist shows the open cases the principal sees, most overdue first, then the
 // largest.
 func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
-	cases, err := s.svc.Cases(r.Context(), p, collection.CaseFilter{Status: collection.CaseOpen}, collection.Page{Limit: 500})
+	cases, err := s.svc.Worklist(r.Context(), p, "", collection.Page{Limit: 500})
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
 	}
-	rows := make([]caseRow, 0, len(cases))
-	for _, c := range cases {
-		row, _, _, err := s.row(r, p, c)
-		if err != nil {
-			s.serviceError(w, r, err)
-			return
-		}
-		rows = append(rows, row)
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-		prs, err := s.svc.Promises(r.Context(), p, rows[i].ID)
-		if err != nil {
-			s.serviceError(w, r, err)
-			return
-		}
-		if len(prs) > 0 {
-			rows[i].Promise = prs[len(prs)-1].Status
-		}
+	rows := make([]caseRow, len(cases))
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		rows[i], ids[i] = worklistRow(c), c.ID
 	}
 	previews, err := s.svc.PreviewCalls(r.Context(), p, ids)
 	if err != nil {

@@ -176,7 +176,7 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, p collection.Princ
 		s.render(w, r, http.StatusOK, "team", d)
 		return
 	}
-	cases, err := s.svc.Cases(r.Context(), p, collection.CaseFilter{Status: collection.CaseOpen, AgencyID: d.AgencyID}, collection.Page{Limit: 1000})
+	cases, err := s.svc.Worklist(r.Context(), p, d.AgencyID, collection.Page{Limit: 1000})
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
@@ -194,13 +194,8 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, p collection.Princ
 		groups[d.Groups[i].Collector] = &d.Groups[i]
 	}
 	for _, c := range cases {
-		row, _, _, err := s.row(r, p, c)
-		if err != nil {
-			s.serviceError(w, r, err)
-			return
-		}
 		g := groups[byID[c.CollectorID]] // a case of a disabled collector is on nobody's worklist
-		g.Cases = append(g.Cases, row)
+		g.Cases = append(g.Cases, worklistRow(c))
 	}
 	d.CanAssign = p.Can(collection.ActAssign)
 	s.render(w, r, http.StatusOK, "team", d)
