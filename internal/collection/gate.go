@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
@@ -410,30 +409,15 @@ func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string
 	if err := s.db.Flush(ctx, tx); err != nil {
 		return nil, err
 	}
-	st := &debtorState{}
 	var tz, packName, inconvenient string
 	if err := tx.QueryRowContext(ctx, "SELECT timezone, pack, inconvenient FROM borrowers WHERE id = $1", borrowerID).
 		Scan(&tz, &packName, &inconvenient); err != nil {
 		return nil, fmt.Errorf("borrower %s: %w", borrowerID, err)
 	}
-	if inconvenient != "" {
-		for _, w := range strings.Split(inconvenient, ",") {
-			tw, err := policy.ParseTimeWindow(w)
-			if err != nil {
-				return nil, fmt.Errorf("borrower %s: %w", borrowerID, err)
-			}
-			st.debtor.Inconvenient = append(st.debtor.Inconvenient, tw)
-		}
-	}
-	var err error
-	if st.pack, err = s.packs.Get(packName); err != nil {
+	st, err := s.newDebtorState(borrowerID, tz, packName, inconvenient)
+	if err != nil {
 		return nil, err
 	}
-	if st.debtor.Location, err = policy.LoadLocation(tz); err != nil {
-		return nil, err
-	}
-	st.debtor.ID = borrowerID
-	st.window, st.keepLast, st.keepAll = st.pack.HistoryNeeds()
 
 	holds, err := collect(ctx, tx, func(r *sql.Rows) (string, error) {
 		var h string
