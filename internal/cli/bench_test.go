@@ -158,6 +158,11 @@ func TestBenchAllTable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three benchmarks")
 	}
+	if raceEnabled {
+		// The children are race-instrumented too: the worklist's alone takes
+		// minutes. The suite runs again without -race (on PostgreSQL in CI).
+		t.Skip("runs three benchmarks in child processes: too slow under the race detector")
+	}
 	useTestBinary(t)
 	code, stdout, stderr := run(t, nil, "bench", "all", "--only", "attempts,worklist,audit", "--duration", "1s", "--runs", "1",
 		"--borrowers", "20", "--worklist-cases", "2000", "--audit-leaves", "20000")
