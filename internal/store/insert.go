@@ -24,7 +24,7 @@ type Insert struct {
 // type" with type one of text, bigint, integer and boolean.
 func NewInsert(table string, columns ...string) *Insert {
 	ins := &Insert{table: table}
-	var ph, arrays []string
+	var ph []string
 	for i, c := range columns {
 		name, typ, ok := strings.Cut(c, " ")
 		switch {
@@ -35,12 +35,20 @@ func NewInsert(table string, columns ...string) *Insert {
 		}
 		ins.cols, ins.types = append(ins.cols, name), append(ins.types, typ)
 		ph = append(ph, "$"+strconv.Itoa(i+1))
-		arrays = append(arrays, "$"+strconv.Itoa(i+1)+"::"+typ+"[]")
 	}
-	cols := strings.Join(ins.cols, ", ")
-	ins.one = "INSERT INTO " + table + " (" + cols + ") VALUES (" + strings.Join(ph, ", ") + ")"
-	ins.many = "INSERT INTO " + table + " (" + cols + ") SELECT * FROM unnest(" + strings.Join(arrays, ", ") + ")"
+	ins.one = "INSERT INTO " + table + " (" + strings.Join(ins.cols, ", ") + ") VALUES (" + strings.Join(ph, ", ") + ")"
+	ins.many = ins.manyFrom(1)
 	return ins
+}
+
+// manyFrom returns the statement that inserts arrays' worth, its parameters
+// numbered from first.
+func (ins *Insert) manyFrom(first int) string {
+	arrays := make([]string, len(ins.cols))
+	for i, typ := range ins.types {
+		arrays[i] = "$" + strconv.Itoa(first+i) + "::" + typ + "[]"
+	}
+	return "INSERT INTO " + ins.table + " (" + strings.Join(ins.cols, ", ") + ") SELECT * FROM unnest(" + strings.Join(arrays, ", ") + ")"
 }
 
 // SQL returns the one-row statement, to Prepare.
@@ -75,13 +83,16 @@ func (db *DB) InsertLater(ctx context.Context, tx *sql.Tx, ins *Insert, args ...
 // before reading a table whose rows a function of its batch may have left.
 // Elsewhere it does nothing: the writer flushes before running any other kind of
 // function, and before committing.
+//
+// The rows go to the server in one statement, whatever the number of tables:
+// each table's INSERT … SELECT FROM unnest(…) is a data-modifying WITH of the
+// last one's, so a batch pays one round trip for all it left.
 func (db *DB) Flush(ctx context.Context, tx *sql.Tx) error {
 	if len(db.pending) == 0 {
 		return nil
 	}
 	rows := db.pending
 	db.pending = db.pending[:0]
-	// One statement per table, in the order of their first rows.
 	var order []*Insert
 	byIns := map[*Insert][]pendingRow{}
 	for _, r := range rows {
@@ -90,16 +101,58 @@ func (db *DB) Flush(ctx context.Context, tx *sql.Tx) error {
 		}
 		byIns[r.ins] = append(byIns[r.ins], r)
 	}
+	var args []any
+	var tables []string
 	for _, ins := range order {
 		arrays, err := columnArrays(ins, byIns[ins])
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(context.WithoutCancel(ctx), ins.many, arrays...); err != nil {
-			return fmt.Errorf("store: inserting %d rows into %s: %w", len(byIns[ins]), ins.table, err)
-		}
+		args = append(args, arrays...)
+		tables = append(tables, fmt.Sprintf("%d rows into %s", len(byIns[ins]), ins.table))
+	}
+	if _, err := tx.ExecContext(context.WithoutCancel(ctx), db.flushStatement(order), args...); err != nil {
+		return fmt.Errorf("store: inserting %s: %w", strings.Join(tables, ", "), err)
 	}
 	return nil
+}
+
+// flushStatement returns the one statement that inserts the arrays of the
+// tables in order, parameters numbered in that order. Statements are kept by
+// the tables' names: a process has few combinations.
+func (db *DB) flushStatement(order []*Insert) string {
+	if len(order) == 1 {
+		return order[0].many
+	}
+	names := make([]string, len(order))
+	for i, ins := range order {
+		names[i] = ins.table
+	}
+	key := strings.Join(names, ",")
+	if q, ok := db.flushes[key]; ok {
+		return q
+	}
+	var b strings.Builder
+	first := 1
+	for i, ins := range order {
+		switch {
+		case i == 0:
+			b.WriteString("WITH ")
+		case i < len(order)-1:
+			b.WriteString(", ")
+		}
+		if i < len(order)-1 {
+			fmt.Fprintf(&b, "t%d AS (%s)", i, ins.manyFrom(first))
+		} else {
+			b.WriteString(" " + ins.manyFrom(first))
+		}
+		first += len(ins.cols)
+	}
+	if db.flushes == nil {
+		db.flushes = map[string]string{}
+	}
+	db.flushes[key] = b.String()
+	return db.flushes[key]
 }
 
 // columnArrays turns rows into one array per column, as the many statement

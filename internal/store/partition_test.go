@@ -38,7 +38,8 @@ func execAll(t *testing.T, db *sql.DB, stmts ...string) {
 }
 
 // seedCase writes what an attempt refers to: lender L, agencies A and B,
-// borrower P, debt D, case C and party Q.
+// borrower P, debt D, case C (placed with A), case CB (placed with B) and party
+// Q, P's.
 func seedCase(t *testing.T, db *sql.DB) {
 	t.Helper()
 	execAll(t, db,
@@ -46,17 +47,21 @@ func seedCase(t *testing.T, db *sql.DB) {
 		"INSERT INTO agencies (id, name, approved, created_at) VALUES ('A', 'a', TRUE, 0), ('B', 'b', TRUE, 0)",
 		"INSERT INTO borrowers (id, lender_id, name, timezone, pack, created_at) VALUES ('P', 'L', 'p', 'UTC', 'cn', 0)",
 		"INSERT INTO debts (id, borrower_id, lender_id, currency, principal, fees, created_at) VALUES ('D', 'P', 'L', 'CNY', 1, 0, 0)",
-		"INSERT INTO cases (id, debt_id, borrower_id, agency_id, status, created_at, updated_at) VALUES ('C', 'D', 'P', 'A', 'open', 0, 0)",
+		"INSERT INTO cases (id, debt_id, borrower_id, agency_id, status, created_at, updated_at) VALUES ('C', 'D', 'P', 'A', 'open', 0, 0), ('CB', 'D', 'P', 'B', 'closed', 0, 0)",
 		"INSERT INTO parties (id, borrower_id, role, name, relation, created_at) VALUES ('Q', 'P', 'debtor', 'q', 'self', 0)")
 }
 
-// insertAttempt records attempt id of case C at time at, by agency, with an
-// idempotency key unless key is "".
+// insertAttempt records attempt id at time at by agency (A on case C, B on
+// case CB), with an idempotency key unless key is "".
 func insertAttempt(db *sql.DB, id, agency string, at time.Time, key string) error {
+	caseID := "C"
+	if agency != "A" {
+		caseID += agency
+	}
 	_, err := db.Exec(`INSERT INTO attempts (id, case_id, borrower_id, agency_id, party_id, party_role, channel, purpose, at, pack,
 		allowed, decision, message, collectors, caller_id_registered, idempotency_key)
-		VALUES ($1, 'C', 'P', $2, 'Q', 'debtor', 'call', 'collect', $3, 'cn', TRUE, '{}', '', 1, TRUE, NULLIF($4, ''))`,
-		id, agency, at.UnixMilli(), key)
+		VALUES ($1, $5, 'P', $2, 'Q', 'debtor', 'call', 'collect', $3, 'cn', TRUE, '{}', '', 1, TRUE, NULLIF($4, ''))`,
+		id, agency, at.UnixMilli(), key, caseID)
 	return err
 }
 
@@ -403,8 +408,8 @@ func schemaOf(t *testing.T, db *sql.DB) string {
 func contentOf(t *testing.T, db *sql.DB) string {
 	t.Helper()
 	var a, l string
-	if err := db.QueryRow(`SELECT (SELECT COUNT(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY id)) FROM attempts t),
-		(SELECT COUNT(*) || ' ' || md5(string_agg(t::text, '|' ORDER BY idx)) FROM audit_leaves t)`).Scan(&a, &l); err != nil {
+	if err := db.QueryRow(`SELECT (SELECT COUNT(*) || ' ' || COALESCE(md5(string_agg(t::text, '|' ORDER BY id)), '') FROM attempts t),
+		(SELECT COUNT(*) || ' ' || COALESCE(md5(string_agg(t::text, '|' ORDER BY idx)), '') FROM audit_leaves t)`).Scan(&a, &l); err != nil {
 		t.Fatal(err)
 	}
 	return a + " " + l

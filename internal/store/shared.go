@@ -19,11 +19,21 @@ const writersLock = 0x6661697264656274
 const writeLogKept = 10_000
 
 const (
-	qWritersLock   = "SELECT pg_advisory_xact_lock($1)"
-	qWriteLogSince = "SELECT gen, writer, keys FROM write_log WHERE gen > $1 ORDER BY gen"
-	qWriteLogAdd   = "INSERT INTO write_log (gen, writer, keys) VALUES ($1, $2, $3)"
+	// The writers' lock, and the transaction's commit made asynchronous: see
+	// durable.
+	qWritersLock = "SELECT pg_advisory_xact_lock($1), set_config('synchronous_commit', 'off', true)"
+	// The rows after the last one this process saw, and that one, to check it is
+	// still there; or, if the log ends before it, the log's last row.
+	qWriteLogSince = "SELECT gen, writer, keys FROM write_log WHERE gen >= (SELECT LEAST($1, COALESCE(MAX(gen), 0)) FROM write_log) ORDER BY gen"
 	qWriteLogPrune = "DELETE FROM write_log WHERE gen <= $1"
+	// A transaction of its own that takes a transaction id commits durably (the
+	// session's synchronous_commit is on): it waits until the write-ahead log is
+	// flushed up to its commit, and so past every commit before it.
+	qDurable = "SELECT pg_current_xact_id()"
 )
+
+// writeLogInsert adds a batch's row to write_log.
+var writeLogInsert = NewInsert("write_log", "gen bigint", "writer text", "keys text")
 
 func newWriterID() string {
 	b := make([]byte, 8)
@@ -63,6 +73,13 @@ func (db *DB) OnForeignWrites(f func(keys []string)) { db.onForeign = append(db.
 
 // beginShared takes the writers' lock in tx and takes into account what other
 // processes wrote since this one's last batch.
+//
+// A write_log row this process saw may be lost since: transactions commit
+// asynchronously (see durable), so one that another process saw commit may
+// vanish if the server crashes before flushing it, and its gen may then be
+// taken by another row. So the row last seen is read again, and anything but
+// that same row (same gen, same writer: a process takes a new writer name
+// whenever its own commits are in doubt) counts as a gap.
 func (db *DB) beginShared(tx *sql.Tx) error {
 	ctx := context.Background()
 	if _, err := db.Exec(ctx, tx, qWritersLock, int64(writersLock)); err != nil {
@@ -73,7 +90,8 @@ func (db *DB) beginShared(tx *sql.Tx) error {
 		return fmt.Errorf("store: write log: %w", err)
 	}
 	defer rows.Close()
-	next := db.seenGen + 1
+	checked := db.seenGen == 0 // there is no row seen to check
+	next, by := db.seenGen+1, db.seenBy
 	gap, foreign := false, false
 	var keys []string
 	for rows.Next() {
@@ -82,10 +100,17 @@ func (db *DB) beginShared(tx *sql.Tx) error {
 		if err := rows.Scan(&gen, &writer, &k); err != nil {
 			return fmt.Errorf("store: write log: %w", err)
 		}
+		if !checked {
+			checked = true
+			if gen == db.seenGen && writer == db.seenBy {
+				continue
+			}
+			gap = true
+		}
 		if gen != next {
 			gap = true
 		}
-		next = gen + 1
+		next, by = gen+1, writer
 		if writer != db.writerID {
 			foreign = true
 			if k != "" {
@@ -96,7 +121,10 @@ func (db *DB) beginShared(tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: write log: %w", err)
 	}
-	db.seenGen = next - 1
+	if !checked { // the log is empty, though this process saw a row
+		gap, next, by = true, 1, ""
+	}
+	db.seenGen, db.seenBy = next-1, by
 	if !gap && !foreign {
 		return nil
 	}
@@ -112,12 +140,39 @@ func (db *DB) beginShared(tx *sql.Tx) error {
 	return nil
 }
 
+// durable waits until the batch just committed is durable. Batches commit with
+// synchronous_commit off, so that the writers' lock, which PostgreSQL lets go
+// of only once the commit returns, is not held while the server flushes its
+// log: the next writer runs meanwhile, and the flushes of several replicas'
+// batches are shared. Only then do the batch's callers get their answers, so
+// what was acknowledged is on disk; what another process read of it before
+// that may yet be lost in a crash of the server, which beginShared notices.
+func (db *DB) durable() error {
+	if _, err := db.w.Exec(qDurable); err != nil {
+		return fmt.Errorf("store: waiting for the commit to be flushed: %w", err)
+	}
+	return nil
+}
+
+// doubt notes that a batch of this process may or may not have committed, or
+// been flushed: its row in write_log may vanish, and others must not mistake a
+// later row of the same gen for it. The process takes a new writer name.
+func (db *DB) doubt() {
+	if db.shared {
+		db.writerID = newWriterID()
+	}
+}
+
 // endShared adds the batch's row to write_log in tx, now and then pruning old
-// rows, and returns the row's gen.
-func (db *DB) endShared(tx *sql.Tx) (int64, error) {
+// rows, and returns the row's gen. With fast, the row joins the rows the batch
+// left for its last Flush.
+func (db *DB) endShared(tx *sql.Tx, fast bool) (int64, error) {
 	ctx := context.Background()
 	gen := db.seenGen + 1
-	if _, err := db.Exec(ctx, tx, qWriteLogAdd, gen, db.writerID, strings.Join(db.touched, "\n")); err != nil {
+	args := []any{gen, db.writerID, strings.Join(db.touched, "\n")}
+	if fast {
+		db.pending = append(db.pending, pendingRow{ins: writeLogInsert, args: args})
+	} else if _, err := db.Exec(ctx, tx, writeLogInsert.one, args...); err != nil {
 		return 0, fmt.Errorf("store: write log: %w", err)
 	}
 	if gen%1000 == 0 {

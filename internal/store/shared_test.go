@@ -174,3 +174,112 @@ func TestTouchedKeysEndWithTheBatch(t *testing.T) {
 		t.Errorf("the last row's keys are %q, want b:kept", keys)
 	}
 }
+
+// Batches commit asynchronously (see durable): a write_log row another process
+// saw may be lost in a crash of the server, and its gen taken by a later row. A
+// process that finds the row it saw last gone, or another in its place, forgets
+// everything.
+func TestLostWriteLogRows(t *testing.T) {
+	postgresOnly(t)
+	dsn := newDSN(t)
+	a, err := openAt(t, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := openAt(t, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var heardA, heardB [][]string
+	a.OnForeignWrites(func(keys []string) { heardA = append(heardA, keys) })
+	b.OnForeignWrites(func(keys []string) { heardB = append(heardB, keys) })
+	ctx := context.Background()
+	touch := func(db *DB, keys ...string) {
+		t.Helper()
+		if err := db.Update(ctx, func(*sql.Tx) error {
+			for _, k := range keys {
+				db.Touch(k)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As the server crashing would: a plain pool, outside the writers' lock.
+	raw := rawPostgres(t, dsn)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := raw.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastGen := func() int64 {
+		t.Helper()
+		var g int64
+		if err := raw.QueryRow("SELECT COALESCE(MAX(gen), 0) FROM write_log").Scan(&g); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	wantGap := func(what string) {
+		t.Helper()
+		if len(heardB) == 0 || heardB[len(heardB)-1] != nil {
+			t.Errorf("%s: b heard %q, want nil last (forget everything)", what, heardB)
+		}
+		heardB = nil
+	}
+
+	touch(a, "x")
+	touch(b)
+	if len(heardB) != 1 || !slices.Equal(heardB[0], []string{"x"}) {
+		t.Fatalf("b heard %q, want a's key", heardB)
+	}
+	heardB = nil
+
+	// b's own last row lost, and its gen taken by another process's row.
+	g := lastGen()
+	exec("DELETE FROM write_log WHERE gen = $1", g)
+	exec("INSERT INTO write_log (gen, writer, keys) VALUES ($1, 'another', 'y')", g)
+	touch(b)
+	wantGap("the row b saw last replaced")
+
+	// b's last row lost, and nothing written after it.
+	exec("DELETE FROM write_log WHERE gen = $1", lastGen())
+	touch(b)
+	wantGap("the row b saw last lost")
+	touch(b)
+	if len(heardB) != 0 {
+		t.Errorf("b heard %q after its own write alone", heardB)
+	}
+
+	// Every row lost.
+	exec("DELETE FROM write_log")
+	touch(b)
+	wantGap("the log emptied")
+	if g := lastGen(); g != 1 {
+		t.Errorf("b wrote gen %d into an empty log, want 1", g)
+	}
+
+	// A process whose batch may be lost (its commit or flush failed) takes a
+	// new name, so that the row it writes again at the same gen is not taken
+	// for the lost one by a process that saw that one last (a process whose
+	// batch wrote nothing rolls it back, and adds no row of its own).
+	touch(b)
+	heardA = nil
+	if err := a.Update(ctx, func(*sql.Tx) error { return errors.New("nothing to write") }); err == nil {
+		t.Fatal("a failed write succeeded")
+	}
+	if len(heardA) != 1 {
+		t.Fatalf("a heard %q, want b's write", heardA)
+	}
+	heardA = nil
+	exec("DELETE FROM write_log WHERE gen = $1", lastGen()) // b's row, lost
+	b.doubt()
+	touch(b) // b writes the same gen again
+	touch(a)
+	if len(heardA) != 1 || heardA[0] != nil {
+		t.Errorf("a heard %q after b's row it saw was replaced by b's next, want nil", heardA)
+	}
+}

@@ -91,6 +91,7 @@ type DB struct {
 	shared    bool
 	writerID  string              // this process's name in write_log
 	seenGen   int64               // the last write_log row this process has taken into account
+	seenBy    string              // and the writer that row names
 	touched   []string            // keys the current batch's functions touched
 	touchedIn map[string]struct{} // the same, as a set
 	onForeign []func(keys []string)
@@ -98,6 +99,7 @@ type DB struct {
 	// Rows InsertLater left for the end of the batch (PostgreSQL), and whether
 	// the function running may leave them. Touched only on the writer goroutine.
 	pending  []pendingRow
+	flushes  map[string]string // Flush's statements by their tables
 	deferNow bool
 }
 
@@ -255,13 +257,14 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db := &DB{R: r, w: w, queue: make(chan *update, 4*MaxBatch), done: make(chan struct{}), stmts: map[string]*sql.Stmt{},
 		savepointAlways: true, shared: true, writerID: newWriterID(), touchedIn: map[string]struct{}{}}
-	if err := w.QueryRowContext(ctx, "SELECT COALESCE(MAX(gen), 0) FROM write_log").Scan(&db.seenGen); err != nil {
+	err = w.QueryRowContext(ctx, "SELECT gen, writer FROM write_log ORDER BY gen DESC LIMIT 1").Scan(&db.seenGen, &db.seenBy)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("store: write log: %w", err)
 	}
 	go db.writer()
-	if err := db.Prepare(ctx, savepoint, release, rollbackTo, qWritersLock, qWriteLogSince, qWriteLogAdd); err != nil {
+	if err := db.Prepare(ctx, savepoint, release, rollbackTo, qWritersLock, qWriteLogSince, writeLogInsert.SQL()); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -443,21 +446,24 @@ func (db *DB) writer() {
 	defer close(db.done)
 	batch := make([]*update, 0, MaxBatch)
 	for u := range db.queue {
-		batch = append(batch[:0], u)
-	fill:
-		for len(batch) < MaxBatch {
-			select {
-			case u, ok := <-db.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, u)
-			default:
-				break fill
-			}
-		}
-		db.commit(batch)
+		db.commit(db.fill(append(batch[:0], u)))
 	}
+}
+
+// fill adds to batch the writes queued, up to MaxBatch, without waiting.
+func (db *DB) fill(batch []*update) []*update {
+	for len(batch) < MaxBatch {
+		select {
+		case u, ok := <-db.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, u)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 func (db *DB) commit(batch []*update) {
@@ -472,7 +478,8 @@ func (db *DB) commit(batch []*update) {
 	// fail there (which aborts a PostgreSQL transaction), the batch is rolled
 	// back and run again with a savepoint for every function.
 	for fast := db.savepointAlways; ; fast = false {
-		if !db.commitOnce(batch, fast) {
+		var again bool
+		if batch, again = db.commitOnce(batch, fast); !again {
 			return
 		}
 	}
@@ -481,8 +488,10 @@ func (db *DB) commit(batch []*update) {
 // commitOnce runs the batch's functions in one transaction and commits it. With
 // fast, on PostgreSQL, UpdateSingle functions run without savepoints, and when
 // one fails in a way that may have aborted the transaction, commitOnce rolls it
-// back, forgets every function's outcome and returns true: run it again.
-func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
+// back, forgets every function's outcome and returns true: run it again. On a
+// shared database it first adds to the batch the writes queued while it waited
+// for the writers' lock, and returns the batch it ran.
+func (db *DB) commitOnce(batch []*update, fast bool) (_ []*update, again bool) {
 	ctx := context.Background()
 	tx, err := db.w.Begin()
 	if err == nil && db.shared {
@@ -495,7 +504,12 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 		for _, u := range batch {
 			u.err = fmt.Errorf("store: begin: %w", err)
 		}
-		return false
+		return batch, false
+	}
+	if db.shared {
+		// Other processes held the lock for a while, perhaps: what this one's
+		// clients asked meanwhile joins this turn rather than wait for the next.
+		batch = db.fill(batch)
 	}
 	defer func() { db.pending = db.pending[:0] }()
 	// tryAgain rolls the first try back, to run the batch again with savepoints.
@@ -516,7 +530,7 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 			continue
 		}
 		if fast && !u.deferred && db.Flush(ctx, tx) != nil {
-			return tryAgain()
+			return batch, tryAgain()
 		}
 		switch {
 		case u.single && !db.savepointAlways:
@@ -524,7 +538,7 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 			if errors.Is(u.err, errPanicked) {
 				_ = tx.Rollback()
 				db.abort(batch, errors.New("store: rolled back: another write in the same transaction panicked"))
-				return false
+				return batch, false
 			}
 		case u.single && fast:
 			left := len(db.pending)
@@ -532,7 +546,7 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 			u.err = runSingle(tx, u.fn)
 			db.deferNow = false
 			if u.err != nil && mayHaveAborted(u.err) {
-				return tryAgain()
+				return batch, tryAgain()
 			}
 			if u.err != nil {
 				db.pending = db.pending[:left] // the rows of a function that failed
@@ -546,7 +560,7 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 		if errors.Is(u.err, errAbortBatch) {
 			_ = tx.Rollback()
 			db.abort(batch, errors.New("store: rolled back: another write in the same transaction failed part-way"))
-			return false
+			return batch, false
 		}
 		if u.err == nil {
 			ok++
@@ -554,27 +568,32 @@ func (db *DB) commitOnce(batch []*update, fast bool) (again bool) {
 	}
 	if ok == 0 {
 		_ = tx.Rollback()
-		return false
-	}
-	if fast && db.Flush(ctx, tx) != nil {
-		return tryAgain()
+		return batch, false
 	}
 	var gen int64
 	if db.shared {
-		if gen, err = db.endShared(tx); err != nil {
+		if gen, err = db.endShared(tx, fast); err != nil {
 			_ = tx.Rollback()
 			db.abort(batch, err)
-			return false
+			return batch, false
 		}
 	}
+	if fast && db.Flush(ctx, tx) != nil {
+		return batch, tryAgain()
+	}
 	if err := tx.Commit(); err != nil {
+		db.doubt()
 		db.abort(batch, fmt.Errorf("store: commit: %w", err))
-		return false
+		return batch, false
 	}
 	if db.shared {
-		db.seenGen = gen
+		db.seenGen, db.seenBy = gen, db.writerID
+		if err := db.durable(); err != nil {
+			db.doubt()
+			db.abort(batch, err)
+		}
 	}
-	return false
+	return batch, false
 }
 
 // mayHaveAborted reports whether err, from a function run without a savepoint

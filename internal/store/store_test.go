@@ -668,8 +668,8 @@ func TestMigrationsForPostgres(t *testing.T) {
 	if changed != 1 { // 00003_audit_tiles.sql
 		t.Errorf("%d migrations changed for PostgreSQL, want 1", changed)
 	}
-	if pgOnly != 1 { // 00016_partitions.sql
-		t.Errorf("%d migrations for PostgreSQL only, want 1", pgOnly)
+	if pgOnly != 2 { // 00016_partitions.sql, 00018_attempt_keys.sql
+		t.Errorf("%d migrations for PostgreSQL only, want 2", pgOnly)
 	}
 	if engine() != "postgres" {
 		return
@@ -682,5 +682,70 @@ func TestMigrationsForPostgres(t *testing.T) {
 			table, column).Scan(&got); err != nil || got != want {
 			t.Errorf("%s is %q (%v), want %s", col, got, err, want)
 		}
+	}
+}
+
+// Rows left with InsertLater go in with one statement for all their tables and
+// the batch's write_log row; a row that fails there fails its function alone,
+// once the batch has run again with every row inserted at once.
+func TestInsertLaterAcrossTables(t *testing.T) {
+	if engine() != "postgres" {
+		t.Skip("PostgreSQL only: on SQLite every row is inserted at once")
+	}
+	db := open(t)
+	ctx := context.Background()
+	lenders := NewInsert("lenders", "id text", "name text", "created_at bigint")
+	agencies := NewInsert("agencies", "id text", "name text", "approved boolean", "created_at bigint")
+	if err := db.Update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec("INSERT INTO lenders (id, name, created_at) VALUES ('taken', 'n', 0)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, failing := range []int{-1, 7} {
+		hold, release := make(chan struct{}), make(chan struct{})
+		go db.Update(ctx, func(*sql.Tx) error { close(hold); <-release; return nil })
+		<-hold
+		var wg sync.WaitGroup
+		results := make([]error, 12)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = db.UpdateSingleDeferred(ctx, func(tx *sql.Tx) error {
+					id := fmt.Sprintf("%d-%d", failing, i)
+					if err := db.InsertLater(ctx, tx, agencies, id, "a", true, int64(i)); err != nil {
+						return err
+					}
+					if i == failing {
+						id = "taken"
+					}
+					return db.InsertLater(ctx, tx, lenders, id, "l", int64(i))
+				})
+			}()
+			for len(db.queue) < i+1 {
+				runtime.Gosched()
+			}
+		}
+		close(release)
+		wg.Wait()
+		for i, err := range results {
+			if (err != nil) != (i == failing) {
+				t.Errorf("failing %d: write %d: %v", failing, i, err)
+			}
+		}
+		ok := len(results)
+		if failing >= 0 {
+			ok--
+		}
+		for _, table := range []string{"lenders", "agencies"} {
+			var n int
+			if err := db.R.QueryRow("SELECT COUNT(*) FROM "+table+" WHERE id LIKE $1", fmt.Sprintf("%d-%%", failing)).Scan(&n); err != nil || n != ok {
+				t.Errorf("failing %d: %d rows in %s, want %d (%v)", failing, n, table, ok, err)
+			}
+		}
+	}
+	if _, ok := db.flushes["agencies,lenders,write_log"]; !ok {
+		t.Errorf("no one statement inserted agencies, lenders and write_log rows; statements: %q", db.flushes)
 	}
 }
