@@ -28,6 +28,7 @@ func (l *Log) Fill(ctx context.Context, n int64, next func(i int64) Event, progr
 			if l.tree.Size() != size {
 				return fmt.Errorf("the log holds %d leaves, not %d: another writer appended", l.tree.Size(), size)
 			}
+			l.db.Touch(leavesUnpublished) // too many to publish: other processes read them
 			leaf, err := tx.PrepareContext(ctx, leafInsert.SQL())
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -40,6 +41,7 @@ type Log struct {
 	treeLoaded bool
 	lastLeaf   tlog.Hash // the hash of the last leaf the cache holds
 	loads      int       // how often the cache was read afresh, for tests
+	catchUps   int       // how often catchUp read leaves, for tests
 
 	// On the reader pool.
 	tileStmt  *sql.Stmt
@@ -78,6 +80,7 @@ func New(ctx context.Context, db *store.DB) (*Log, error) {
 	}
 	l := &Log{db: db, tileStmt: st, tileCache: newCache[tileKey, []byte](cachedTiles), hashCache: newCache[int64, tlog.Hash](cachedHashes)}
 	if !db.ReadOnly() {
+		db.OnForeignWrites(l.foreignLeaves)
 		if err := l.backfillTiles(ctx); err != nil {
 			return nil, err
 		}
@@ -99,7 +102,9 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 		return 0, err
 	}
 	n := l.tree.Size()
+	var stored string
 	err = l.add(data, func(hashes string) error {
+		stored = hashes
 		return l.db.InsertLater(ctx, tx, leafInsert, n, string(data), hashes, e.At.UnixMilli())
 	}, func(t tile) error {
 		_, err := l.db.Exec(ctx, tx, qInsertTile, t.level, t.index, t.hashes)
@@ -108,7 +113,56 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	l.db.Publish(leafFact + strconv.FormatInt(n, 10) + " " + stored)
 	return n, nil
+}
+
+// leafFact starts what Append publishes of a leaf to other processes sharing
+// the database: "leaf IDX HASHES", its index and stored hashes as its row holds
+// them. A write that appends leaves without publishing them (Fill) touches
+// leavesUnpublished instead.
+const (
+	leafFact          = "leaf "
+	leavesUnpublished = "leaves?"
+)
+
+// foreignLeaves takes into the cache the leaves other processes appended, from
+// what they published (store.DB.Publish), so that ensureTree need not read
+// them. It runs as the store's epoch has just changed for their writes: the
+// cache must have been true just before, and the leaves must follow on from
+// it. Otherwise, or if it stops part-way, ensureTree's catchUp reads and checks
+// what is left, as for any change of epoch; and a leaf a process appended
+// without publishing it cannot go unnoticed either, as the next index the cache
+// gives is then taken (audit_leaves' index is unique) and the write fails.
+func (l *Log) foreignLeaves(facts []string) {
+	if facts == nil || !l.treeLoaded || l.treeEpoch+1 != l.db.Epoch() {
+		return
+	}
+	for _, f := range facts {
+		if f == leavesUnpublished {
+			return
+		}
+		rest, ok := strings.CutPrefix(f, leafFact)
+		if !ok {
+			continue
+		}
+		idx, s, _ := strings.Cut(rest, " ")
+		n, err := strconv.ParseInt(idx, 10, 64)
+		if err != nil || n != l.tree.Size() {
+			return
+		}
+		hs, err := decodeHashes(s)
+		if err != nil {
+			return
+		}
+		if err := l.tree.addStored(hs); err != nil {
+			l.treeLoaded = false
+			return
+		}
+		l.tiles.add(n, hs)
+		l.lastLeaf = hs[0]
+	}
+	l.treeEpoch = l.db.Epoch()
 }
 
 // add computes the hashes of leaf data as the next leaf, writes its row with
@@ -191,6 +245,7 @@ func (l *Log) catchUp(ctx context.Context, tx *sql.Tx) error {
 	size := l.tree.Size()
 	from := max(size-1, 0)
 	l.treeLoaded = false // until all of it is read
+	l.catchUps++
 	rows, err := tx.QueryContext(ctx, qLeafHashes, from, size+maxCatchUp+1)
 	if err != nil {
 		return fmt.Errorf("audit: catch up: %w", err)

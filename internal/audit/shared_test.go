@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -115,6 +116,11 @@ func TestThreeProcessesAppendToOneLog(t *testing.T) {
 		if l.loads > 1 {
 			t.Errorf("process %d read the whole frontier %d times; catching up should read only new leaves", i, l.loads)
 		}
+		// No write failed: every other process's leaf came with what it
+		// published, and none had to be read.
+		if l.catchUps > 0 {
+			t.Errorf("process %d read others' leaves %d times; they published them", i, l.catchUps)
+		}
 	}
 }
 
@@ -160,6 +166,71 @@ func TestRolledBackLeafThenAnotherProcessAppends(t *testing.T) {
 		t.Fatalf("the next leaf got index %d (%v), want 7", idx, err)
 	}
 	f.appendN(t, 8, 20)
+	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := f.log.Verify(ctx, f.vkey, nil); err != nil {
+		t.Fatalf("verify: %v (%+v)", err, rep)
+	}
+}
+
+// A leaf whose write failed and was undone alone (its savepoint rolled back)
+// while the rest of its batch committed is not published: another process that
+// took it for appended would append after it, at an index no leaf holds.
+func TestRolledBackLeafIsNotPublished(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only (set FAIRDEBT_TEST_POSTGRES; .ci/run does)")
+	}
+	f := newFixture(t)
+	ctx := context.Background()
+	other := storetest.OpenAt(t, f.path)
+	l2, err := New(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.appendN(t, 0, 5)
+	appendOther := func(i int64) int64 {
+		t.Helper()
+		var idx int64
+		if err := other.Update(ctx, func(tx *sql.Tx) (err error) {
+			idx, err = l2.Append(ctx, tx, event(i))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return idx
+	}
+	appendOther(200) // leaf 5: the other process's cache is loaded
+	// One batch of this process: a write that appends and then fails, and one
+	// that succeeds without appending.
+	hold, release := make(chan struct{}), make(chan struct{})
+	go f.db.Update(ctx, func(*sql.Tx) error { close(hold); <-release; return nil })
+	<-hold
+	boom := errors.New("the write fails after its leaf")
+	failed, succeeded := make(chan error, 1), make(chan error, 1)
+	go func() {
+		failed <- f.db.Update(ctx, func(tx *sql.Tx) error {
+			if _, err := f.log.Append(ctx, tx, event(100)); err != nil {
+				return err
+			}
+			return boom
+		})
+	}()
+	for f.db.Queued() < 1 {
+		runtime.Gosched()
+	}
+	go func() { succeeded <- f.db.Update(ctx, func(*sql.Tx) error { return nil }) }()
+	for f.db.Queued() < 2 {
+		runtime.Gosched()
+	}
+	close(release)
+	if err1, err2 := <-failed, <-succeeded; !errors.Is(err1, boom) || err2 != nil {
+		t.Fatalf("the batch's writes returned %v and %v, want %v and nil", err1, err2, boom)
+	}
+	if idx := appendOther(201); idx != 6 {
+		t.Errorf("the other process appended at %d, want 6", idx)
+	}
+	f.appendN(t, 7, 20)
 	if _, err := f.log.Checkpoint(ctx, f.signer); err != nil {
 		t.Fatal(err)
 	}

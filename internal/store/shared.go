@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -64,10 +65,26 @@ func (db *DB) Touch(key string) {
 	db.touched = append(db.touched, key)
 }
 
+// Publish tells other processes, from inside a write function, a fact about
+// what the function wrote (the audit log's new leaf, say), for them to bring
+// their caches up to date without reading it. Unlike a key touched, it is
+// published only if the function succeeds, and its batch commits; it reaches
+// OnForeignWrites after the keys touched in the same batch. It must not
+// contain a newline. On a database only this process writes it does nothing.
+func (db *DB) Publish(fact string) {
+	if db.shared {
+		db.published = append(db.published, fact)
+	}
+}
+
+// Queued reports how many writes wait for the writer, for tests and metrics.
+func (db *DB) Queued() int { return len(db.queue) }
+
 // OnForeignWrites registers f to run, on the writer goroutine at the start of a
 // batch, when other processes have committed writes since this process's last
-// batch: keys are what their functions touched (see Touch), or nil when they
-// are not known (too old: forget everything). Epoch changes then too. Register
+// batch: keys are what their functions touched (see Touch) and published (see
+// Publish), batch by batch in the order they committed, or nil when they are
+// not known (too old: forget everything). Epoch changes then too. Register
 // before the first Update.
 func (db *DB) OnForeignWrites(f func(keys []string)) { db.onForeign = append(db.onForeign, f) }
 
@@ -169,7 +186,7 @@ func (db *DB) doubt() {
 func (db *DB) endShared(tx *sql.Tx, fast bool) (int64, error) {
 	ctx := context.Background()
 	gen := db.seenGen + 1
-	args := []any{gen, db.writerID, strings.Join(db.touched, "\n")}
+	args := []any{gen, db.writerID, strings.Join(slices.Concat(db.touched, db.published), "\n")}
 	if fast {
 		db.pending = append(db.pending, pendingRow{ins: writeLogInsert, args: args})
 	} else if _, err := db.Exec(ctx, tx, writeLogInsert.one, args...); err != nil {
@@ -185,6 +202,7 @@ func (db *DB) endShared(tx *sql.Tx, fast bool) (int64, error) {
 
 // resetTouched forgets the keys of the batch just ended.
 func (db *DB) resetTouched() {
+	db.published = db.published[:0]
 	if len(db.touched) == 0 {
 		return
 	}

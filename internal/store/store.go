@@ -94,6 +94,7 @@ type DB struct {
 	seenBy    string              // and the writer that row names
 	touched   []string            // keys the current batch's functions touched
 	touchedIn map[string]struct{} // the same, as a set
+	published []string            // what the batch's functions that succeeded published
 	onForeign []func(keys []string)
 
 	// Rows InsertLater left for the end of the batch (PostgreSQL), and whether
@@ -524,11 +525,13 @@ func (db *DB) commitOnce(batch []*update, fast bool) (_ []*update, again bool) {
 		}
 		return true
 	}
+	db.published = db.published[:0]
 	ok := 0
 	for _, u := range batch {
 		if u.err = u.ctx.Err(); u.err != nil {
 			continue
 		}
+		published := len(db.published)
 		if fast && !u.deferred && db.Flush(ctx, tx) != nil {
 			return batch, tryAgain()
 		}
@@ -556,6 +559,7 @@ func (db *DB) commitOnce(batch []*update, fast bool) (_ []*update, again bool) {
 		}
 		if u.err != nil {
 			db.epoch.Add(1)
+			db.published = db.published[:published] // its writes are undone
 		}
 		if errors.Is(u.err, errAbortBatch) {
 			_ = tx.Rollback()
