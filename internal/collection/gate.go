@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/audit"
@@ -95,6 +96,8 @@ func (s *Service) Decide(ctx context.Context, p Principal, in AttemptInput) (*At
 		return nil, invalid("party_id", "required", "必填")
 	}
 	registered := in.CallerIDRegistered == nil || *in.CallerIDRegistered
+	s.inFlight.add(in.CaseID)
+	defer s.inFlight.remove(in.CaseID)
 	var out *Attempt
 	// Everything before the audit leaf's INSERT only reads, so no savepoint is
 	// needed; a failure after it takes the batch down.
@@ -384,6 +387,12 @@ func (s *Service) caseInfo(ctx context.Context, tx *sql.Tx, id string) (caseInfo
 	if c, ok := s.cases[id]; ok {
 		return c, nil
 	}
+	if err := s.prefetch(ctx, tx, s.now()); err != nil {
+		return caseInfo{}, err
+	}
+	if c, ok := s.cases[id]; ok {
+		return c, nil
+	}
 	var c caseInfo
 	err := tx.QueryRowContext(ctx, "SELECT borrower_id, agency_id, COALESCE(collector_id, ''), status FROM cases WHERE id = $1", id).
 		Scan(&c.borrowerID, &c.agencyID, &c.collectorID, &c.status)
@@ -405,6 +414,13 @@ func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string
 	if st, ok := s.debtors[borrowerID]; ok {
 		return st, nil
 	}
+	if err := s.prefetch(ctx, tx, now); err != nil {
+		return nil, err
+	}
+	if st, ok := s.debtors[borrowerID]; ok {
+		return st, nil
+	}
+	s.debtorLoads++
 	// The debtor's attempts may be rows left for the end of the batch.
 	if err := s.db.Flush(ctx, tx); err != nil {
 		return nil, err
@@ -465,6 +481,99 @@ func (s *Service) debtorState(ctx context.Context, tx *sql.Tx, borrowerID string
 	}
 	s.debtors[borrowerID] = st
 	return st, nil
+}
+
+// inFlight counts the decisions being made (Decide) by case.
+type inFlight struct {
+	mu    sync.Mutex
+	cases map[string]int
+}
+
+func (f *inFlight) add(caseID string) {
+	f.mu.Lock()
+	if f.cases == nil {
+		f.cases = map[string]int{}
+	}
+	f.cases[caseID]++
+	f.mu.Unlock()
+}
+
+func (f *inFlight) remove(caseID string) {
+	f.mu.Lock()
+	if f.cases[caseID]--; f.cases[caseID] <= 0 {
+		delete(f.cases, caseID)
+	}
+	f.mu.Unlock()
+}
+
+// ids returns the cases of the decisions being made, up to max.
+func (f *inFlight) ids(max int) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, 0, min(len(f.cases), max))
+	for id := range f.cases {
+		if len(out) == max {
+			break
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// prefetchMax bounds the cases prefetch loads at once.
+const prefetchMax = inListMax
+
+// prefetch loads into the gate's caches, in tx, the facts of the cases of the
+// decisions being made that are not cached, and the states of their debtors
+// (of the open ones), with the handful of queries the worklist's preview reads
+// them with (previewCases, previewStates: the same facts and states, checked by
+// TestPreviewStatesMatchDebtorState) instead of seven queries a decision. It
+// runs when a decision finds what it needs not cached: after a start, or when
+// other processes wrote, many decisions queued together usually need loading,
+// and on PostgreSQL every query is a round trip made while all writers wait.
+// The caches stay true as for any load: this process's writes keep them
+// current, other processes' writes and failed batches drop what they touch.
+func (s *Service) prefetch(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	ids := s.inFlight.ids(prefetchMax)
+	if len(ids) < 2 {
+		return nil // the decision's own loads do
+	}
+	// The debtors' attempts may be rows left for the end of the batch.
+	if err := s.db.Flush(ctx, tx); err != nil {
+		return err
+	}
+	infos, err := s.previewCases(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	var borrowers []string
+	for id, c := range infos {
+		if _, ok := s.cases[id]; !ok {
+			if len(s.cases) >= maxCachedDebtors {
+				clear(s.cases)
+			}
+			s.cases[id] = c
+		}
+		if _, ok := s.debtors[c.borrowerID]; !ok && c.status == CaseOpen {
+			borrowers = append(borrowers, c.borrowerID)
+		}
+	}
+	if len(borrowers) == 0 {
+		return nil
+	}
+	states, err := s.previewStates(ctx, tx, borrowers, now)
+	if err != nil {
+		return err
+	}
+	for id, st := range states {
+		if _, ok := s.debtors[id]; !ok {
+			if len(s.debtors) >= maxCachedDebtors {
+				clear(s.debtors)
+			}
+			s.debtors[id] = st
+		}
+	}
+	return nil
 }
 
 type historyRow struct {

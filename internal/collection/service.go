@@ -33,11 +33,13 @@ type Service struct {
 	notifier    notify.Notifier
 	audit       *audit.Log
 	signer      note.Signer // signs the audit log's checkpoints
+	inFlight    inFlight    // the cases of the decisions being made
 
 	// Touched only by functions running on the store's writer goroutine.
-	debtors    map[string]*debtorState
-	cases      map[string]caseInfo
-	attemptSeq uint16
+	debtors     map[string]*debtorState
+	cases       map[string]caseInfo
+	attemptSeq  uint16
+	debtorLoads int // debtor states loaded one at a time, for tests
 }
 
 // Config configures a Service.
