@@ -116,7 +116,7 @@ outcome) is an error: the first few are printed, and the command exits 1.`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&o.clients, "clients", 48, "concurrent HTTP clients, each with one request in flight")
+	f.IntVar(&o.clients, "clients", benchClients, "concurrent HTTP clients, each with one request in flight")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to measure")
 	f.DurationVar(&o.warmup, "warmup", 2*time.Second, "how long to run first without counting")
 	f.IntVar(&o.borrowers, "borrowers", 1000, "demo borrowers to seed and spread the attempts over (with --url: at most this many cases)")

@@ -52,8 +52,10 @@ BENCHMARKS.md holds), then the figures of every run. Progress goes to standard e
             (bench/opa, a Go module of its own: run from the source tree, with Go;
             --opa names its directory);
   attempts  POST /v1/attempts through the service (bench attempts) on SQLite, and,
-            with --db, on PostgreSQL with one and with three replicas: --runs runs
-            of each, interleaved, so the setups share the machine's moods alike;
+            with --db, on PostgreSQL with one and with three replicas, and with
+            three replicas and three times the clients (as many a replica as the
+            single process has): --runs runs of each, interleaved, so the setups
+            share the machine's moods alike;
   worklist  one collector's worklist over each --worklist-cases (bench worklist;
             --worklist-data keeps the fills to reuse them next time);
   audit     appends/s and proof latency on a log of --audit-leaves (bench audit).
@@ -268,7 +270,11 @@ func (a *app) benchAllAttempts(ctx context.Context, o benchAllOptions, say func(
 	if o.db != "" {
 		setups = append(setups,
 			&setup{name: "PostgreSQL, 1 replica", args: []string{"--db", o.db, "--replicas", "1"}, target: "—"},
-			&setup{name: "PostgreSQL, 3 replicas", args: []string{"--db", o.db, "--replicas", "3"}, target: fmt.Sprintf("≥ %s/s", thousands(benchTargetReplicasRate))})
+			&setup{name: "PostgreSQL, 3 replicas", args: []string{"--db", o.db, "--replicas", "3"}, target: fmt.Sprintf("≥ %s/s", thousands(benchTargetReplicasRate))},
+			// The same load per process as the single process's: the clients
+			// of one process's knee, for each replica.
+			&setup{name: fmt.Sprintf("PostgreSQL, 3 replicas, %d clients each", benchClients),
+				args: []string{"--db", o.db, "--replicas", "3", "--clients", strconv.Itoa(3 * benchClients)}, target: fmt.Sprintf("≥ %s/s", thousands(benchTargetReplicasRate))})
 	} else {
 		say("no --db: the PostgreSQL rows are skipped")
 	}

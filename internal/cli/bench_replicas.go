@@ -24,6 +24,10 @@ import (
 // benchTargetReplicasRate is the target of PostgreSQL with three replicas.
 const benchTargetReplicasRate = 3000
 
+// benchClients is bench attempts' default number of clients: the single
+// process's knee on two cores (see its help).
+const benchClients = 48
+
 // selfCommand makes the command that runs fairdebt with args (a command and its
 // flags) in a child process: this executable. A variable so that tests, whose
 // executable is the test binary, can run it another way.

@@ -3,10 +3,14 @@ package collection
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fairdebt/fairdebt/internal/policy"
@@ -27,54 +31,122 @@ type CallPreview struct {
 // PreviewCalls asks the gate about a call to the debtor of each case, now,
 // without recording anything: the worklist uses it so that nobody queues a call
 // the gate would deny. Cases the principal does not see, or that are not open,
-// are left out. The decisions are made on the writer, against the same state the
-// gate decides on, all in one turn; what the gate has not cached is read for all
-// the cases at once (previewStates).
+// are left out. A debtor whose state the gate has cached is decided on the
+// writer, against that state; the others are read from the readers' snapshots
+// (readStates: a handful of queries for all of them), in as many parts at once
+// as there are CPUs, so that a worklist of hundreds of cases neither holds the
+// gate's writes up while it reads nor waits for them. A preview is advice: the
+// gate decides each call when it is made.
 func (s *Service) PreviewCalls(ctx context.Context, p Principal, caseIDs []string) (map[string]CallPreview, error) {
 	out := make(map[string]CallPreview, len(caseIDs))
 	if len(caseIDs) == 0 {
 		return out, nil
 	}
+	now := s.now()
+	visible := func(c caseInfo) bool { return p.seesCase(c.agencyID, c.collectorID) && c.status == CaseOpen }
+	var uncached []string            // cases the gate has not cached
+	pending := map[string]caseInfo{} // cases whose debtor's state it has not cached
 	// Nothing is written, so no savepoint is needed.
-	err := s.db.UpdateSingle(ctx, func(tx *sql.Tx) error {
-		ctx := context.WithoutCancel(ctx) // see store.DB.Exec
-		now := s.now()
-		cases, err := s.previewCases(ctx, tx, caseIDs)
-		if err != nil {
-			return err
-		}
-		var borrowers []string
+	err := s.db.UpdateSingle(ctx, func(*sql.Tx) error {
+		clear(out) // a function may run twice (see store.DB.UpdateSingle)
+		clear(pending)
+		uncached = uncached[:0]
 		for _, id := range caseIDs {
-			if c, ok := cases[id]; ok && p.seesCase(c.agencyID, c.collectorID) && c.status == CaseOpen {
-				borrowers = append(borrowers, c.borrowerID)
-			}
-		}
-		states, err := s.previewStates(ctx, tx, borrowers, now)
-		if err != nil {
-			return err
-		}
-		for _, id := range caseIDs {
-			c, ok := cases[id]
-			if !ok || !p.seesCase(c.agencyID, c.collectorID) || c.status != CaseOpen {
-				continue
-			}
-			st := states[c.borrowerID]
-			debtor := ""
-			for _, pt := range st.parties {
-				if pt.Role == policy.Debtor {
-					debtor = pt.ID
+			c, ok := s.cases[id]
+			switch {
+			case !ok:
+				uncached = append(uncached, id)
+			case !visible(c):
+			case s.debtors[c.borrowerID] != nil:
+				if pv, ok := previewCall(s.debtors[c.borrowerID], now); ok {
+					out[id] = pv
 				}
+			default:
+				pending[id] = c
 			}
-			if debtor == "" {
-				continue
-			}
-			a := policy.Attempt{Party: debtor, Channel: policy.Call, At: now, Purpose: policy.Collect, Collectors: 1, CallerIDRegistered: true}
-			d := st.evaluate(&a)
-			out[id] = CallPreview{Allowed: d.Allowed, NextAllowedAt: d.NextAllowedAt, Decision: d}
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if len(uncached) > 0 {
+		infos := map[string]caseInfo{}
+		if err := s.readSnapshot(ctx, func(tx *sql.Tx) error { return readCases(ctx, tx, uncached, infos) }); err != nil {
+			return nil, err
+		}
+		for id, c := range infos {
+			if visible(c) {
+				pending[id] = c
+			}
+		}
+	}
+	var borrowers []string
+	for _, c := range pending {
+		borrowers = append(borrowers, c.borrowerID)
+	}
+	slices.Sort(borrowers)
+	borrowers = slices.Compact(borrowers)
+	states := make(map[string]*debtorState, len(borrowers))
+	parts := min(runtime.GOMAXPROCS(0), (len(borrowers)+previewPart-1)/previewPart)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, parts)
+	for k := range parts {
+		part := borrowers[k*len(borrowers)/parts : (k+1)*len(borrowers)/parts]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			read := make(map[string]*debtorState, len(part))
+			errs[k] = s.readSnapshot(ctx, func(tx *sql.Tx) error { return s.readStates(ctx, tx, part, now, read) })
+			mu.Lock()
+			maps.Copy(states, read)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for id, c := range pending {
+		if st := states[c.borrowerID]; st != nil {
+			if pv, ok := previewCall(st, now); ok {
+				out[id] = pv
+			}
+		}
+	}
+	return out, nil
+}
+
+// previewPart is the fewest debtors worth reading in a part of their own.
+const previewPart = 100
+
+// previewCall is what the gate, with the debtor's state st, says now to a
+// collection call to the debtor; false if the debtor has no debtor party.
+func previewCall(st *debtorState, now time.Time) (CallPreview, bool) {
+	debtor := ""
+	for _, pt := range st.parties {
+		if pt.Role == policy.Debtor {
+			debtor = pt.ID
+		}
+	}
+	if debtor == "" {
+		return CallPreview{}, false
+	}
+	a := policy.Attempt{Party: debtor, Channel: policy.Call, At: now, Purpose: policy.Collect, Collectors: 1, CallerIDRegistered: true}
+	d := st.evaluate(&a)
+	return CallPreview{Allowed: d.Allowed, NextAllowedAt: d.NextAllowedAt, Decision: d}, true
+}
+
+// readSnapshot runs f in a read-only transaction on the readers: what f reads
+// is one snapshot of the database (on PostgreSQL, one per statement).
+func (s *Service) readSnapshot(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.db.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return f(tx)
 }
 
 // inListMax bounds the ids of one IN list, well within both databases'
@@ -109,7 +181,13 @@ func (s *Service) previewCases(ctx context.Context, tx *sql.Tx, ids []string) (m
 			missing = append(missing, id)
 		}
 	}
-	err := inBatches(missing, func(batch []any) error {
+	return out, readCases(ctx, tx, missing, out)
+}
+
+// readCases reads into out what caseInfo would of each case in ids that
+// exists, in one query (per inListMax), caches aside.
+func readCases(ctx context.Context, tx *sql.Tx, ids []string, out map[string]caseInfo) error {
+	return inBatches(ids, func(batch []any) error {
 		return eachRow(ctx, tx, func(r *sql.Rows) error {
 			var id string
 			var c caseInfo
@@ -121,13 +199,12 @@ func (s *Service) previewCases(ctx context.Context, tx *sql.Tx, ids []string) (m
 		}, "SELECT id, borrower_id, agency_id, COALESCE(collector_id, ''), status FROM cases WHERE id IN ("+
 			store.Placeholders(1, len(batch))+")", batch...)
 	})
-	return out, err
 }
 
 // previewStates returns the gate's state of each debtor in ids: the cached one,
 // or else the one debtorState would load, read for all of them together in a
-// handful of queries where debtorState takes seven a debtor. What it reads is not
-// cached: only the gate's own loading feeds the gate's decisions.
+// handful of queries where debtorState takes seven a debtor. It caches nothing
+// (prefetch does).
 func (s *Service) previewStates(ctx context.Context, tx *sql.Tx, ids []string, now time.Time) (map[string]*debtorState, error) {
 	out := make(map[string]*debtorState, len(ids))
 	var missing []string
@@ -142,12 +219,15 @@ func (s *Service) previewStates(ctx context.Context, tx *sql.Tx, ids []string, n
 		out[id] = nil
 		missing = append(missing, id)
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
+	return out, s.readStates(ctx, tx, missing, now, out)
+}
+
+// readStates reads into out the state debtorState would load of each debtor in
+// ids (no id twice), caches aside.
+func (s *Service) readStates(ctx context.Context, tx *sql.Tx, ids []string, now time.Time, out map[string]*debtorState) error {
 	in := func(batch []any) string { return "IN (" + store.Placeholders(1, len(batch)) + ")" }
 	after := func(batch []any, k int) string { return "$" + strconv.Itoa(len(batch)+k) }
-	err := inBatches(missing, func(batch []any) error {
+	return inBatches(ids, func(batch []any) error {
 		err := eachRow(ctx, tx, func(r *sql.Rows) error {
 			var id, tz, packName, inconvenient string
 			if err := r.Scan(&id, &tz, &packName, &inconvenient); err != nil {
@@ -248,7 +328,6 @@ func (s *Service) previewStates(ctx context.Context, tx *sql.Tx, ids []string, n
 		}
 		return nil
 	})
-	return out, err
 }
 
 // newDebtorState is a debtor's state before its holds, parties, opt-outs and

@@ -27,6 +27,10 @@ type caseRow struct {
 	next     time.Time
 	// Promise is the state of the latest promise to pay: "", open, kept, broken.
 	Promise string
+	// What the worklist's row shows, translated once here rather than by the
+	// template for each of hundreds of rows: the promise's label if it is open
+	// or broken, and CallNow's or NextCall's.
+	PromiseLabel, CallLabel string
 }
 
 type promiseView struct{ ID, Amount, DueDate, Status string }
@@ -147,15 +151,24 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 		return
 	}
 	lang := langOf(r, &p)
+	loc := s.localizer(r, &p)
+	callNow, broken, open := tr(loc, "cases.call_now"), tr(loc, "promise.broken"), tr(loc, "promise.open")
 	for i := range rows {
+		switch rows[i].Promise {
+		case "broken":
+			rows[i].PromiseLabel = broken
+		case "open":
+			rows[i].PromiseLabel = open
+		}
 		pv, ok := previews[rows[i].ID]
 		switch {
 		case !ok:
 		case pv.Allowed:
-			rows[i].CallNow = true
+			rows[i].CallNow, rows[i].CallLabel = true, callNow
 		case !pv.NextAllowedAt.IsZero():
 			rows[i].next = pv.NextAllowedAt
 			rows[i].NextCall = pv.NextAllowedAt.Format("01-02 15:04 MST")
+			rows[i].CallLabel = trData(loc, "cases.call_from", map[string]any{"Time": rows[i].NextCall})
 		case len(pv.Decision.Violations) > 0:
 			v := pv.Decision.Violations[0]
 			rows[i].Blocked = v.Reason.ZH
@@ -190,7 +203,6 @@ func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.P
 		return cmp.Or(cmp.Compare(group(a), group(b)), a.next.Compare(b.next), cmp.Compare(promise(a), promise(b)), cmp.Compare(b.DaysPastDue, a.DaysPastDue),
 			cmp.Compare(b.outstanding, a.outstanding), cmp.Compare(a.ID, b.ID))
 	})
-	loc := s.localizer(r, &p)
 	s.render(w, r, http.StatusOK, "cases", &casePage{page: page{Title: tr(loc, "cases.title"), User: viewOf(p), CSRF: s.svc.CSRFToken(session)},
 		Cases: rows})
 }
