@@ -36,6 +36,26 @@ type WorklistRow struct {
 // their borrowers, debts, installments and promises side by side), where asking
 // those methods case by case takes nine a case.
 func (s *Service) Worklist(ctx context.Context, p Principal, agencyID string, page Page) ([]WorklistRow, error) {
+	return s.worklist(ctx, p, agencyID, page, nil)
+}
+
+// WorklistPreviews is Worklist with what PreviewCalls says of its cases, which
+// it asks side by side with the reads of the rows' other tables.
+func (s *Service) WorklistPreviews(ctx context.Context, p Principal, agencyID string, page Page) ([]WorklistRow, map[string]CallPreview, error) {
+	previews := map[string]CallPreview{}
+	rows, err := s.worklist(ctx, p, agencyID, page, func(ids []string) (err error) {
+		previews, err = s.PreviewCalls(ctx, p, ids)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, previews, nil
+}
+
+// worklist is Worklist; with also, it runs also with the cases' ids beside the
+// reads of the other tables.
+func (s *Service) worklist(ctx context.Context, p Principal, agencyID string, page Page, also func(caseIDs []string) error) ([]WorklistRow, error) {
 	agency, ok := caseScope(p, agencyID)
 	if !ok {
 		return []WorklistRow{}, nil
@@ -90,6 +110,9 @@ func (s *Service) Worklist(ctx context.Context, p Principal, agencyID string, pa
 		}
 	}
 	var g errgroup.Group
+	if also != nil {
+		g.Go(func() error { return also(caseIDs) })
+	}
 	g.Go(each(borrowerIDs, func(r *sql.Rows) error {
 		var id, name, zone string
 		if err := r.Scan(&id, &name, &zone); err != nil {

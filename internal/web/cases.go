@@ -135,20 +135,14 @@ func worklistRow(w collection.WorklistRow) caseRow {
 // worklist shows the open cases the principal sees, most overdue first, then the
 // largest.
 func (s *Server) worklist(w http.ResponseWriter, r *http.Request, p collection.Principal, session string) {
-	cases, err := s.svc.Worklist(r.Context(), p, "", collection.Page{Limit: 500})
+	cases, previews, err := s.svc.WorklistPreviews(r.Context(), p, "", collection.Page{Limit: 500})
 	if err != nil {
 		s.serviceError(w, r, err)
 		return
 	}
 	rows := make([]caseRow, len(cases))
-	ids := make([]string, len(cases))
 	for i, c := range cases {
-		rows[i], ids[i] = worklistRow(c), c.ID
-	}
-	previews, err := s.svc.PreviewCalls(r.Context(), p, ids)
-	if err != nil {
-		s.serviceError(w, r, err)
-		return
+		rows[i] = worklistRow(c)
 	}
 	lang := langOf(r, &p)
 	loc := s.localizer(r, &p)
