@@ -37,7 +37,7 @@ const benchWorklistTargetP99 = 50 * time.Millisecond
 type benchWorklistOptions struct {
 	cases, worklist, agencies, queries int
 	data, db                           string
-	json                               bool
+	json, inMemory                     bool
 	cpuprofile                         string
 }
 
@@ -50,8 +50,9 @@ type benchWorklistReport struct {
 	OpenCases  int     `json:"open_cases"` // on collectors' worklists
 	Agencies   int     `json:"agencies"`
 	Collectors int     `json:"collectors"`
-	Reused     bool    `json:"reused"` // the fill was there already (--data, --db)
-	FillS      float64 `json:"fill_s"` // filling in this run
+	Reused     bool    `json:"reused"`    // the fill was there already (--data, --db)
+	InMemory   bool    `json:"in_memory"` // the database file was read once before measuring (--in-memory)
+	FillS      float64 `json:"fill_s"`    // filling in this run
 	DatabaseMB float64 `json:"database_mb"`
 	Queries    int     `json:"queries"`
 	RowsMin    int     `json:"rows_min"`
@@ -116,6 +117,7 @@ instead (empty, or filled by this command before).`, benchWorklistTargetP99),
 	f.StringVar(&o.data, "data", "", "keep the SQLite database (and its keys) in this directory, and measure the fill it holds")
 	f.StringVar(&o.db, "db", "", "a PostgreSQL database (postgres://...) to fill and measure instead of SQLite")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON, and no progress")
+	f.BoolVar(&o.inMemory, "in-memory", false, "read the SQLite database file once before measuring, so that the page cache holds it if memory allows (as on a server whose memory holds its database); without it, the measure depends on what the page cache holds")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurements (not the fill) to this file")
 	_ = f.MarkHidden("cpuprofile")
 	return cmd
@@ -140,6 +142,8 @@ func (o *benchWorklistOptions) validate() error {
 		return errors.New("--queries: from 1 to 100000")
 	case o.db != "" && !store.IsPostgres(o.db):
 		return fmt.Errorf("--db: %q is not a postgres:// URL (for SQLite, use --data DIR)", o.db)
+	case o.db != "" && o.inMemory:
+		return errors.New("--in-memory: for SQLite only (PostgreSQL's files are the server's)")
 	}
 	if o.data != "" {
 		if st, err := os.Stat(o.data); err == nil && !st.IsDir() {
@@ -238,6 +242,13 @@ func (a *app) benchWorklist(ctx context.Context, o benchWorklistOptions, stdout,
 		}
 	} else {
 		say("measuring the fill %s holds: %d cases, %d agencies, %d collectors", rep.Database, fill.cases, fill.agencies, fill.collectors)
+	}
+	if o.inMemory {
+		say("reading the database file into memory...")
+		if err := readThrough(ctx, rep.Database); err != nil {
+			return err
+		}
+		rep.InMemory = true
 	}
 	if rep.DatabaseMB, err = databaseMB(ctx, db, o.db != "", rep.Database); err != nil {
 		return err
@@ -363,6 +374,25 @@ func measureWorklists(ctx context.Context, svc *collection.Service, ui http.Hand
 	return ctx.Err()
 }
 
+// readThrough reads the file at path from start to end, for the operating
+// system to keep it in its page cache.
+func readThrough(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for ctx.Err() == nil {
+		if _, err := f.Read(buf); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
@@ -372,6 +402,9 @@ func printBenchWorklist(w io.Writer, r *benchWorklistReport) {
 	filled := fmt.Sprintf("filled in %.1fs", r.FillS)
 	if r.Reused {
 		filled = "filled before"
+	}
+	if r.InMemory {
+		filled += "; the file read into memory first"
 	}
 	fmt.Fprintf(w, "database: %s %s, %.0f MB; %d cases (%d open on %d collectors' worklists) in %d agencies, %s\n",
 		r.Store, r.Database, r.DatabaseMB, r.Cases, r.OpenCases, r.Collectors, r.Agencies, filled)
