@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -899,23 +900,14 @@ func (s *Service) Cases(ctx context.Context, p Principal, f CaseFilter, page Pag
 			return nil, err
 		}
 	}
-	agency := p.AgencyID
-	switch {
-	case p.Can(ActReadAll):
-		agency = "" // every agency's
-	case agency == "":
-		return []Case{}, nil // sees no agency's cases
+	agency, ok := caseScope(p, f.AgencyID)
+	if !ok {
+		return []Case{}, nil
 	}
-	if f.AgencyID != "" {
-		if agency != "" && agency != f.AgencyID {
-			return []Case{}, nil
-		}
-		agency = f.AgencyID
-	}
+	where, args := casesWhere(agency, p.collectorScope(), f.Status, f.BorrowerID, page.After)
+	args = append(args, page.limit())
 	return collect(ctx, s.db.R, func(r *sql.Rows) (Case, error) { return scanCase(r) },
-		"SELECT "+caseColumns+` FROM cases WHERE id > $1 AND ($2 = '' OR agency_id = $2) AND ($3 = '' OR status = $3)
-		AND ($4 = '' OR borrower_id = $4) AND ($6 = '' OR collector_id = $6) ORDER BY id LIMIT $5`,
-		page.After, agency, f.Status, f.BorrowerID, page.limit(), p.collectorScope())
+		"SELECT "+caseColumns+" FROM cases WHERE "+where+" ORDER BY id LIMIT $"+strconv.Itoa(len(args)), args...)
 }
 
 // AssignCase puts a case on the worklist of a collector of its agency, named by

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -60,20 +61,7 @@ func (s *Service) worklist(ctx context.Context, p Principal, agencyID string, pa
 	if !ok {
 		return []WorklistRow{}, nil
 	}
-	// Each scope has its own statement, so that each can use its index: an
-	// agency's open cases in id order (cases_agency_open), a collector's few
-	// (cases_collector; their agency only checked, written so that no index is
-	// used for it: without statistics SQLite's planner would take the agency's
-	// index and read every open case of the agency), or every agency's in id order.
-	where, args := "status = $1 AND id > $2", []any{CaseOpen, page.After}
-	switch cs := p.collectorScope(); {
-	case cs != "":
-		where += " AND collector_id = $3 AND ($4 = '' OR agency_id = $4)"
-		args = append(args, cs, agency)
-	case agency != "":
-		where += " AND agency_id = $3"
-		args = append(args, agency)
-	}
+	where, args := casesWhere(agency, p.collectorScope(), CaseOpen, "", page.After)
 	args = append(args, page.limit())
 	rows, err := collect(ctx, s.db.R, func(r *sql.Rows) (WorklistRow, error) {
 		c, err := scanCase(r)
@@ -186,6 +174,38 @@ func caseScope(p Principal, agencyID string) (agency string, ok bool) {
 		agency = agencyID
 	}
 	return agency, true
+}
+
+// casesWhere returns the WHERE clause, and its arguments, of the cases after
+// the id after, of agency ("" for every agency's), on collector's worklist (""
+// for anyone's or nobody's), with status and borrower unless "". Only the
+// conditions that apply are written, so that each scope can use its index: a
+// collector's few cases (cases_collector; their agency then checked in a way
+// no index serves, as without statistics SQLite's planner would take the
+// agency's index and read every case of the agency), an agency's cases of a
+// status in id order (cases_agency_open), a borrower's (cases_borrower).
+func casesWhere(agency, collector, status, borrower, after string) (string, []any) {
+	conds, args := []string{"id > $1"}, []any{after}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "$n", "$"+strconv.Itoa(len(args))))
+	}
+	if status != "" {
+		add("status = $n", status)
+	}
+	if borrower != "" {
+		add("borrower_id = $n", borrower)
+	}
+	switch {
+	case collector != "":
+		add("collector_id = $n", collector)
+		if agency != "" {
+			add("($n = '' OR agency_id = $n)", agency)
+		}
+	case agency != "":
+		add("agency_id = $n", agency)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // promiseStatus is how a promise with status and due date shows on the calendar

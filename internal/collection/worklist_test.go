@@ -2,8 +2,11 @@ package collection
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -308,4 +311,44 @@ func BenchmarkWorklist(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Each scope of a case list reads through its index, not the whole table: the
+// queries Cases and Worklist run, as SQLite plans them.
+func TestCaseListsUseIndexes(t *testing.T) {
+	s, _ := newTestService(t, time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
+	if s.db.Shared() {
+		t.Skip("SQLite's plans; PostgreSQL's depend on its statistics")
+	}
+	for _, c := range []struct {
+		what                                string
+		agency, collector, status, borrower string
+		index                               string
+	}{
+		{"a collector's open cases", "A", "u1", CaseOpen, "", "cases_collector"},
+		{"a collector's cases", "A", "u1", "", "", "cases_collector"},
+		{"an agency's open cases", "A", "", CaseOpen, "", "cases_agency_open"},
+		{"an agency's cases", "A", "", "", "", "cases_agency"},
+		{"a borrower's cases", "", "", "", "B1", "cases_borrower"},
+		{"an agency's cases of a borrower", "A", "", "", "B1", "cases_"},
+	} {
+		where, args := casesWhere(c.agency, c.collector, c.status, c.borrower, "")
+		args = append(args, 500)
+		var plan strings.Builder
+		err := eachRow(context.Background(), s.db.R, func(r *sql.Rows) error {
+			var id, parent, unused int
+			var detail string
+			if err := r.Scan(&id, &parent, &unused, &detail); err != nil {
+				return err
+			}
+			plan.WriteString(detail + "; ")
+			return nil
+		}, "EXPLAIN QUERY PLAN SELECT "+caseColumns+" FROM cases WHERE "+where+" ORDER BY id LIMIT $"+strconv.Itoa(len(args)), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := plan.String(); !strings.Contains(got, "USING INDEX "+c.index) || strings.Contains(got, "SCAN cases") {
+			t.Errorf("%s: plan %q, want a search through %s…", c.what, got, c.index)
+		}
+	}
 }
