@@ -710,11 +710,9 @@ func (s *Service) Promises(ctx context.Context, p Principal, caseID string) ([]P
 	if err != nil {
 		return nil, err
 	}
-	today := s.now().In(zone).Format(time.DateOnly)
+	now := s.now().In(zone)
 	for i := range out {
-		if out[i].Status == "open" && out[i].DueDate < today {
-			out[i].Status = "broken"
-		}
+		out[i].Status = promiseStatus(out[i].Status, out[i].DueDate, now)
 	}
 	return out, nil
 }
