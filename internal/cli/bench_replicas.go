@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/fairdebt/fairdebt/internal/audit"
 	"github.com/fairdebt/fairdebt/internal/demo"
+	"github.com/fairdebt/fairdebt/internal/pgscratch"
 	"github.com/fairdebt/fairdebt/internal/secret"
 	"github.com/fairdebt/fairdebt/internal/store"
 )
@@ -187,29 +187,14 @@ func startServe(ctx context.Context, args []string, adminToken string) (string, 
 // scratchDatabase creates a new database on the PostgreSQL server at dsn and
 // returns its URL and a function that drops it.
 func scratchDatabase(ctx context.Context, dsn string) (string, func(), error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
+	if _, err := url.Parse(dsn); err != nil {
 		return "", nil, inputError(fmt.Errorf("--db: %w", err))
 	}
-	conn, err := sql.Open("pgx", dsn)
+	scratch, drop, err := pgscratch.Create(ctx, dsn, "fairdebt_bench_")
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("--db: %w", err)
 	}
-	defer conn.Close()
-	name := "fairdebt_bench_" + randomHex(8)
-	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, fmt.Errorf("--db: creating a scratch database on %s: %w", u.Redacted(), err)
-	}
-	drop := func() {
-		conn, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		_, _ = conn.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
+	return scratch, func() { _ = drop() }, nil
 }
 
 func randomHex(n int) string {

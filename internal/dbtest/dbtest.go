@@ -6,15 +6,12 @@
 package dbtest
 
 import (
-	"database/sql"
-	"fmt"
-	"math/rand/v2"
-	"net/url"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/fairdebt/fairdebt/internal/pgscratch"
 )
 
 // Env names the environment variable with the PostgreSQL server's URL.
@@ -31,30 +28,14 @@ func DSN(t testing.TB) string {
 	if admin == "" {
 		return filepath.Join(t.TempDir(), "t.db")
 	}
-	u, err := url.Parse(admin)
+	dsn, drop, err := pgscratch.Create(context.Background(), admin, "fairdebt_test_")
 	if err != nil {
 		t.Fatalf("%s: %v", Env, err)
 	}
-	conn, err := sql.Open("pgx", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	name := fmt.Sprintf("fairdebt_test_%d_%d", os.Getpid(), rand.Int64())
-	if _, err := conn.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("creating a test database on %s: %v", u.Redacted(), err)
-	}
 	t.Cleanup(func() {
-		conn, err := sql.Open("pgx", admin)
-		if err != nil {
+		if err := drop(); err != nil {
 			t.Error(err)
-			return
-		}
-		defer conn.Close()
-		if _, err := conn.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
 		}
 	})
-	u.Path = "/" + name
-	return u.String()
+	return dsn
 }
