@@ -17,23 +17,28 @@ func postgresOnly(t *testing.T) {
 	}
 }
 
+// openTwo opens two handles on a new PostgreSQL database, as two replicas
+// would, closed when the test ends.
+func openTwo(t *testing.T) (dsn string, a, b *DB) {
+	t.Helper()
+	dsn = newDSN(t)
+	for _, db := range []**DB{&a, &b} {
+		var err error
+		if *db, err = openAt(t, dsn); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { (*db).Close() })
+	}
+	return dsn, a, b
+}
+
 // Two handles on one database stand for two replicas. Each reads a counter,
 // then writes it one higher, as the gate reads a debtor's contacts and then
 // records one more: without the writers' lock, read committed would let both
 // read the same value and one increment would be lost.
 func TestSharedWritersTakeTurns(t *testing.T) {
 	postgresOnly(t)
-	dsn := newDSN(t)
-	a, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	_, a, b := openTwo(t)
 	ctx := context.Background()
 	if _, err := a.w.Exec("CREATE TABLE counter (v BIGINT NOT NULL)"); err != nil {
 		t.Fatal(err)
@@ -83,17 +88,7 @@ func TestSharedWritersTakeTurns(t *testing.T) {
 // fallen behind the pruned log is told to forget everything.
 func TestForeignWrites(t *testing.T) {
 	postgresOnly(t)
-	dsn := newDSN(t)
-	a, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	_, a, b := openTwo(t)
 	type call struct{ keys []string }
 	var heardA, heardB []call
 	a.OnForeignWrites(func(keys []string) { heardA = append(heardA, call{keys}) })
@@ -181,17 +176,7 @@ func TestTouchedKeysEndWithTheBatch(t *testing.T) {
 // everything.
 func TestLostWriteLogRows(t *testing.T) {
 	postgresOnly(t)
-	dsn := newDSN(t)
-	a, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openAt(t, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	dsn, a, b := openTwo(t)
 	var heardA, heardB [][]string
 	a.OnForeignWrites(func(keys []string) { heardA = append(heardA, keys) })
 	b.OnForeignWrites(func(keys []string) { heardB = append(heardB, keys) })
