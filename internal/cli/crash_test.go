@@ -156,19 +156,13 @@ func TestCrashRecovery(t *testing.T) {
 	zone := daytimeZone()
 	child := startCrashChild(t, dir, admin)
 	env := &apitest.Env{URL: child.url, AdminToken: admin, Client: &http.Client{Timeout: 10 * time.Second}}
-	env.JSON(t, "POST", "/v1/lenders", admin, map[string]any{"id": "L1", "name": "Lender"}, 201, nil)
-	env.JSON(t, "POST", "/v1/agencies", admin, map[string]any{"id": "A1", "name": "Agency", "approved": true}, 201, nil)
-	var tok struct{ Token string }
-	env.JSON(t, "POST", "/v1/tokens", admin, map[string]any{"scope": "agency", "agency_id": "A1", "name": "dialer"}, 201, &tok)
 	const borrowers = 40
+	var ids []string
 	for i := range borrowers {
-		b := fmt.Sprintf("B%d", i)
-		env.JSON(t, "POST", "/v1/borrowers", admin, map[string]any{"id": b, "lender_id": "L1", "name": "Debtor " + b, "timezone": zone,
-			"contact_methods": []map[string]string{{"kind": "phone", "value": fmt.Sprintf("+861000000%04d", i)}}}, 201, nil)
-		env.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "D" + b, "borrower_id": b, "currency": "CNY", "principal": 1000,
-			"installments": []map[string]any{{"due_date": "2026-01-01", "amount": 1000}}}, 201, nil)
-		env.JSON(t, "POST", "/v1/cases", admin, map[string]any{"id": "C" + b, "debt_id": "D" + b, "agency_id": "A1"}, 201, nil)
+		ids = append(ids, fmt.Sprintf("B%d", i))
 	}
+	var tok struct{ Token string }
+	tok.Token = seedDialerWorld(t, env, zone, "+861000000", ids, nil)
 
 	var mu sync.Mutex
 	acks := map[string]*ack{}
@@ -335,6 +329,34 @@ func load(ctx context.Context, url, token string, seed uint64, borrowers int, mu
 			mu.Unlock()
 		}
 	}
+}
+
+// seedDialerWorld makes, through env, lender L1 and the approved agency A1
+// with a dialer's token, which it returns, and for each borrower id B a
+// borrower in zone with a phone number (phonePrefix and its index in four
+// digits), a debt DB owed since 2026 and a case CB placed with A1. With urls,
+// the i-th borrower is made through urls[i % len(urls)] (replicas: what one
+// makes, the others must see); env.URL is left as it was.
+func seedDialerWorld(t *testing.T, env *apitest.Env, zone, phonePrefix string, borrowers, urls []string) string {
+	t.Helper()
+	admin := env.AdminToken
+	env.JSON(t, "POST", "/v1/lenders", admin, map[string]any{"id": "L1", "name": "Lender"}, 201, nil)
+	env.JSON(t, "POST", "/v1/agencies", admin, map[string]any{"id": "A1", "name": "Agency", "approved": true}, 201, nil)
+	var tok struct{ Token string }
+	env.JSON(t, "POST", "/v1/tokens", admin, map[string]any{"scope": "agency", "agency_id": "A1", "name": "dialer"}, 201, &tok)
+	url := env.URL
+	defer func() { env.URL = url }()
+	for i, b := range borrowers {
+		if len(urls) > 0 {
+			env.URL = urls[i%len(urls)]
+		}
+		env.JSON(t, "POST", "/v1/borrowers", admin, map[string]any{"id": b, "lender_id": "L1", "name": "Debtor " + b, "timezone": zone,
+			"contact_methods": []map[string]string{{"kind": "phone", "value": fmt.Sprintf("%s%04d", phonePrefix, i)}}}, 201, nil)
+		env.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "D" + b, "borrower_id": b, "currency": "CNY", "principal": 1000,
+			"installments": []map[string]any{{"due_date": "2026-01-01", "amount": 1000}}}, 201, nil)
+		env.JSON(t, "POST", "/v1/cases", admin, map[string]any{"id": "C" + b, "debt_id": "D" + b, "agency_id": "A1"}, 201, nil)
+	}
+	return tok.Token
 }
 
 func sameJSON(a, b json.RawMessage) bool {

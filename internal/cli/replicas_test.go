@@ -58,24 +58,14 @@ func TestReplicas(t *testing.T) {
 	}
 	defer func() { stopAll() }()
 	env := &apitest.Env{URL: servers[0].url, AdminToken: admin, Client: &http.Client{Timeout: 10 * time.Second}}
-	env.JSON(t, "POST", "/v1/lenders", admin, map[string]any{"id": "L1", "name": "Lender"}, 201, nil)
-	env.JSON(t, "POST", "/v1/agencies", admin, map[string]any{"id": "A1", "name": "Agency", "approved": true}, 201, nil)
-	var tok struct{ Token string }
-	env.JSON(t, "POST", "/v1/tokens", admin, map[string]any{"scope": "agency", "agency_id": "A1", "name": "dialer"}, 201, &tok)
-	for i := range borrowers + 1 {
-		b := fmt.Sprintf("B%d", i)
-		if i == borrowers {
-			b = "BX" // the control, called through one process
-		}
-		// Each through another replica: what one creates, the others see.
-		env.URL = urls[i%replicas]
-		env.JSON(t, "POST", "/v1/borrowers", admin, map[string]any{"id": b, "lender_id": "L1", "name": "Debtor " + b, "timezone": zone,
-			"contact_methods": []map[string]string{{"kind": "phone", "value": fmt.Sprintf("+861000001%04d", i)}}}, 201, nil)
-		env.JSON(t, "POST", "/v1/debts", admin, map[string]any{"id": "D" + b, "borrower_id": b, "currency": "CNY", "principal": 1000,
-			"installments": []map[string]any{{"due_date": "2026-01-01", "amount": 1000}}}, 201, nil)
-		env.JSON(t, "POST", "/v1/cases", admin, map[string]any{"id": "C" + b, "debt_id": "D" + b, "agency_id": "A1"}, 201, nil)
+	var ids []string
+	for i := range borrowers {
+		ids = append(ids, fmt.Sprintf("B%d", i))
 	}
-	env.URL = urls[0]
+	ids = append(ids, "BX") // the control, called through one process
+	// Each through another replica: what one creates, the others see.
+	var tok struct{ Token string }
+	tok.Token = seedDialerWorld(t, env, zone, "+861000001", ids, urls)
 	cap := 0
 	for range 30 {
 		var a collection.Attempt
