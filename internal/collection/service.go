@@ -777,12 +777,52 @@ func (s *Service) debtsOf(ctx context.Context, query string, args ...any) ([]Deb
 	if err != nil {
 		return nil, err
 	}
+	// Two queries for all of them (per inListMax), not two a debt.
+	byID := make(map[string]*Debt, len(ids))
+	zones := map[string]string{}
+	err = inBatches(ids, func(batch []any) error {
+		err := eachRow(ctx, s.db.R, func(r *sql.Rows) error {
+			var d Debt
+			var at int64
+			var tz string
+			if err := r.Scan(&d.ID, &d.BorrowerID, &d.LenderID, &d.Currency, &d.Principal, &d.Fees, &at, &tz); err != nil {
+				return err
+			}
+			d.CreatedAt, d.Installments = fromMS(at), []Installment{}
+			byID[d.ID], zones[d.ID] = &d, tz
+			return nil
+		}, `SELECT d.id, d.borrower_id, d.lender_id, d.currency, d.principal, d.fees, d.created_at, b.timezone
+			FROM debts d JOIN borrowers b ON b.id = d.borrower_id WHERE d.id IN (`+store.Placeholders(1, len(batch))+")", batch...)
+		if err != nil {
+			return err
+		}
+		return eachRow(ctx, s.db.R, func(r *sql.Rows) error {
+			var id string
+			var it Installment
+			if err := r.Scan(&id, &it.DueDate, &it.Amount, &it.Paid); err != nil {
+				return err
+			}
+			if d := byID[id]; d != nil {
+				d.Installments = append(d.Installments, it)
+			}
+			return nil
+		}, "SELECT debt_id, due_date, amount, paid FROM installments WHERE debt_id IN ("+store.Placeholders(1, len(batch))+") ORDER BY debt_id, seq", batch...)
+	})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Debt, 0, len(ids))
+	now := s.now()
 	for _, id := range ids {
-		d, err := s.debt(ctx, id)
+		d := byID[id]
+		if d == nil {
+			continue // deleted since the ids were read
+		}
+		loc, err := policy.LoadLocation(zones[id])
 		if err != nil {
 			return nil, err
 		}
+		d.Outstanding, d.DaysPastDue = Arrears(d.Installments, now.In(loc))
 		out = append(out, *d)
 	}
 	return out, nil
