@@ -616,14 +616,7 @@ func (st *debtorState) loadHistory(ctx context.Context, tx *sql.Tx, borrowerID s
 	if err != nil {
 		return err
 	}
-	slices.Reverse(older)
-	rows := append(older, recent...)
-	slices.SortStableFunc(rows, func(a, b historyRow) int { return a.contact.At.Compare(b.contact.At) })
-	for _, h := range rows {
-		st.history = append(st.history, h.contact)
-		st.ids = append(st.ids, h.id)
-		st.roles = append(st.roles, h.role)
-	}
+	st.setHistory(older, recent)
 	return nil
 }
 

@@ -712,32 +712,14 @@ func (s *Service) Debt(ctx context.Context, p Principal, id string) (*Debt, erro
 
 // debt loads a debt, whoever may see it.
 func (s *Service) debt(ctx context.Context, id string) (*Debt, error) {
-	var d Debt
-	var at int64
-	var tz string
-	err := s.db.R.QueryRowContext(ctx, `SELECT d.id, d.borrower_id, d.lender_id, d.currency, d.principal, d.fees, d.created_at, b.timezone
-		FROM debts d JOIN borrowers b ON b.id = d.borrower_id WHERE d.id = $1`, id).
-		Scan(&d.ID, &d.BorrowerID, &d.LenderID, &d.Currency, &d.Principal, &d.Fees, &at, &tz)
-	if errors.Is(err, sql.ErrNoRows) {
+	debts, err := s.debtsOf(ctx, "SELECT id FROM debts WHERE id = $1", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(debts) == 0 {
 		return nil, notFound("debt", id)
 	}
-	if err != nil {
-		return nil, err
-	}
-	d.CreatedAt = fromMS(at)
-	d.Installments, err = collect(ctx, s.db.R, func(r *sql.Rows) (Installment, error) {
-		var it Installment
-		return it, r.Scan(&it.DueDate, &it.Amount, &it.Paid)
-	}, "SELECT due_date, amount, paid FROM installments WHERE debt_id = $1 ORDER BY seq", id)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := policy.LoadLocation(tz)
-	if err != nil {
-		return nil, err
-	}
-	d.Outstanding, d.DaysPastDue = Arrears(d.Installments, s.now().In(loc))
-	return &d, nil
+	return &debts[0], nil
 }
 
 // Arrears returns what remains unpaid of a schedule and how many days the earliest
